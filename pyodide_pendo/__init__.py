@@ -1,0 +1,41 @@
+"""RudderStack's analytics API for Python in the browser, delivered to the Pendo web agent in the page.
+
+``rudderanalytics`` is the default ``Analytics`` instance and the module-level functions delegate to it, so
+``from pyodide_pendo import rudderanalytics`` and ``import pyodide_pendo as analytics`` read the same. Build
+your own ``Analytics(...)`` for several instances or injected parts.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .analytics import Analytics  # noqa: E402 (messages read __version__)
+from .destination import AgentPlan, AgentPort
+from .errors import PendoLoadError
+
+rudderanalytics = Analytics()
+
+load = rudderanalytics.load
+ready = rudderanalytics.ready
+identify = rudderanalytics.identify
+group = rudderanalytics.group
+track = rudderanalytics.track
+page = rudderanalytics.page
+alias = rudderanalytics.alias
+reset = rudderanalytics.reset
+consent = rudderanalytics.consent
+stats = rudderanalytics.stats
+on = rudderanalytics.on
+get_anonymous_id = getAnonymousId = rudderanalytics.get_anonymous_id
+set_anonymous_id = setAnonymousId = rudderanalytics.set_anonymous_id
+get_user_id = getUserId = rudderanalytics.get_user_id
+get_user_traits = getUserTraits = rudderanalytics.get_user_traits
+get_group_id = getGroupId = rudderanalytics.get_group_id
+get_group_traits = getGroupTraits = rudderanalytics.get_group_traits
+
+__all__ = [
+    "AgentPlan", "AgentPort", "Analytics", "PendoLoadError", "__version__", "alias", "consent", "getAnonymousId",
+    "getGroupId", "getGroupTraits", "getUserId", "getUserTraits", "get_anonymous_id", "get_group_id",
+    "get_group_traits", "get_user_id", "get_user_traits", "group", "identify", "load", "on", "page", "ready",
+    "reset", "rudderanalytics", "setAnonymousId", "set_anonymous_id", "stats", "track",
+]

@@ -1,0 +1,375 @@
+"""``Analytics``: RudderStack's ``rudderanalytics`` API in Python, delivering to the Pendo agent in the page.
+
+Flow of every call, in one direction:
+normalize and validate (``arguments``) → RudderStack message (``messages``, with ``identity``) → listeners →
+consent → ``before_send`` hooks → integrations and event filter (``filters``) → Pendo agent calls
+(``mapping``) → the page (``destination`` through the browser bridge). Everything but the last step is pure
+Python.
+
+Decisions worth knowing:
+- Calls made before ``load()`` are validated at once (bad input raises there) but buffered unbuilt, up to 100,
+  and built and sent in order when ``load()`` runs, so they carry the persisted identity. They return ``None``;
+  their callbacks still get the message.
+- With ``consent="pending"``, messages are built and held (bounded by ``queue_size``) and nothing is loaded;
+  ``consent(granted=True)`` loads Pendo and sends them, ``consent(granted=False)`` discards them.
+- Callbacks, ready callbacks, listeners and hooks are user code: an exception there is logged, never lost
+  silently, and never breaks the pipeline. A hook that raises drops its message (counted as dropped).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections import deque
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import arguments as args
+from .config import LoadConfig
+from .destination import AgentPlan, AgentPort, DeliveryStats, PendoDestination, Schedule
+from .errors import PendoLoadError
+from .identity import Identity, IdentitySnapshot
+from .mapping import PendoMapper
+from .messages import Environment, FixedEnvironment, MessageBuilder, PageInfo, iso_timestamp, utc_now
+from .pendo_sanitize import PendoSanitizer
+from .persistence import IdentityStore, KeyValueStore, MemoryStore
+
+logger = logging.getLogger("pyodide_pendo")
+
+PRELOAD_BUFFER_SIZE = 100
+LISTENER_KINDS = ("message", "delivered", "filtered", "dropped", "undelivered", "state")
+Message = dict[str, Any]
+Listener = Callable[[dict[str, Any]], object]
+
+
+@dataclass(frozen=True)
+class _Reset:
+    reset_anonymous_id: bool
+
+
+@dataclass(frozen=True)
+class _SetAnonymousId:
+    anonymous_id: str | None
+
+
+_BufferedCall = tuple[str, Any, str]  # (kind, normalized call, timestamp)
+
+
+class _Settled:
+    """What ``ready()`` returns: await it to wait for the agent (raises ``PendoLoadError`` if it failed)."""
+
+    def __init__(self, analytics: Analytics) -> None:
+        self._analytics = analytics
+
+    def __await__(self) -> Generator[Any, None, None]:
+        import asyncio
+
+        while True:
+            destination = self._analytics._destination
+            if destination is not None and destination.state in ("ready", "failed"):
+                break
+            yield from asyncio.sleep(0.02).__await__()
+        if destination.state == "failed":
+            raise destination_error(destination)
+
+
+def destination_error(destination: PendoDestination) -> PendoLoadError:
+    assert destination._plan is not None
+    return PendoLoadError(destination.stats.error or "the Pendo agent failed", url=destination._plan.script_url)
+
+
+class Analytics:
+    """One analytics client. ``pyodide_pendo.rudderanalytics`` is the default instance.
+
+    Inject parts to run without a browser or to share them: ``agent`` (the Pendo agent port), ``environment``
+    (page facts for messages), ``store`` (where identity persists) and ``schedule`` (how the readiness
+    watcher runs). Left out, they come from the page at ``load()``.
+    """
+
+    def __init__(self, *, agent: AgentPort | None = None, environment: Environment | None = None,
+                 store: KeyValueStore | None = None, schedule: Schedule | None = None) -> None:
+        self._injected_agent = agent
+        self._injected_environment = environment
+        self._injected_store = store
+        self._schedule = schedule
+        self._listeners: dict[str, list[Listener]] = {kind: [] for kind in LISTENER_KINDS}
+        self._sanitizer = PendoSanitizer(self._warn)
+        self._mapper = PendoMapper(self._sanitizer)
+        self._buffer: deque[_BufferedCall] = deque()
+        self._buffer_dropped = 0
+        self._held: list[tuple[Message | _Reset, IdentitySnapshot, Any]] = []
+        self._config: LoadConfig | None = None
+        self._identity: Identity | None = None
+        self._builder: MessageBuilder | None = None
+        self._destination: PendoDestination | None = None
+        self._consent = "granted"
+        self._pre_destination_stats = DeliveryStats()
+        self._pending_ready: list[Callable[[PendoLoadError | None], None]] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def load(self, api_key: str | Mapping[str, Any], **options: Any) -> None:
+        """Load Pendo for ``api_key`` (or a pasted RudderStack Pendo destination config). See the README."""
+        config = LoadConfig.parse(api_key, options)
+        if self._config is not None:
+            logger.warning("load() was already called; this call is ignored")
+            return
+        environment, store, agent = self._parts(config)
+        self._config = config
+        self._identity = Identity(IdentityStore(store, self._warn))
+        self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
+        destination_options: dict[str, Any] = {"schedule": self._schedule} if self._schedule else {}
+        self._destination = PendoDestination(agent, config.event_filter, self._notify, config.queue_size,
+                                             config.ready_timeout, **destination_options)
+        self._destination.stats.filtered += self._pre_destination_stats.filtered
+        self._destination.stats.dropped += self._pre_destination_stats.dropped
+        self._consent = config.consent
+        if config.debug:
+            logger.setLevel(logging.DEBUG)
+        if self._consent == "granted":
+            self._start_agent()
+        buffered, self._buffer = self._buffer, deque()
+        for kind, call, timestamp in buffered:
+            self._run(kind, call, timestamp)
+
+    def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort]:
+        if self._injected_agent is not None:
+            environment = self._injected_environment or FixedEnvironment()
+            store = self._injected_store or MemoryStore()
+            return environment, store, self._injected_agent
+        if sys.platform != "emscripten":
+            raise RuntimeError("pyodide_pendo talks to the Pendo agent in a browser page (Pyodide or PyScript); "
+                               "under CPython pass agent=… to Analytics() (see the README's testing section)")
+        from . import _browser
+
+        page = _browser.page_window()
+        environment = self._injected_environment or _browser.BrowserEnvironment(page)
+        store = self._injected_store or _browser.identity_storage(page, config.storage, config.cookie_domain,
+                                                                   config.secure_cookie)
+        return environment, store, _browser.BrowserAgent(page)
+
+    def _start_agent(self) -> None:
+        assert self._config is not None and self._identity is not None and self._destination is not None
+        config = self._config
+        initialize = {**(config.pendo_options or {}), "apiKey": config.api_key,
+                      **self._mapper.snapshot_identity(self._identity.current)}
+        self._destination.start(AgentPlan(config.script_url, config.script_url.endswith(".mjs"), initialize,
+                                          config.debug))
+
+    def ready(self, callback: Callable[..., object] | None = None) -> Awaitable[None]:
+        """Await the agent's readiness (raises ``PendoLoadError`` on failure), or pass a callback.
+
+        The callback is called with no argument once Pendo is ready (as RudderStack's), or with the
+        ``PendoLoadError`` once loading failed: define it as ``def on_ready(error=None)``.
+        """
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        if callback is not None:
+            def settled(error: PendoLoadError | None) -> None:
+                callback() if error is None else callback(error)
+
+            if self._destination is not None and self._destination.state != "idle":
+                self._destination.on_settled(settled)
+            else:
+                self._pending_ready.append(settled)
+        return _Settled(self)
+
+    def consent(self, granted: bool = True) -> int:
+        """Grant or deny consent for analytics; returns how many waiting messages were sent or discarded."""
+        if not isinstance(granted, bool):
+            raise TypeError("granted must be True or False")
+        held, self._held = self._held, []
+        if not granted:
+            self._consent = "denied"
+            self._count_filtered(len(held))
+            if held:
+                logger.info("consent denied: %d waiting message(s) discarded", len(held))
+            return len(held)
+        was_started = self._consent == "granted"
+        self._consent = "granted"
+        if self._config is not None and not was_started and self._destination is not None \
+                and self._destination.state == "idle":
+            self._start_agent()
+        for item, snapshot, callback in held:
+            self._route(item, snapshot, callback)
+        return len(held)
+
+    # -- the API ---------------------------------------------------------------------------------------------
+
+    def identify(self, user_id: Any = None, traits: Any = None, options: Any = None,
+                 callback: Any = None) -> Message | None:
+        return self._submit("identify", args.normalize_identify(user_id, traits, options, callback, warn=self._warn))
+
+    def group(self, group_id: Any = None, traits: Any = None, options: Any = None,
+              callback: Any = None) -> Message | None:
+        return self._submit("group", args.normalize_group(group_id, traits, options, callback, warn=self._warn))
+
+    def track(self, event: Any, properties: Any = None, options: Any = None, callback: Any = None) -> Message | None:
+        return self._submit("track", args.normalize_track(event, properties, options, callback, warn=self._warn))
+
+    def page(self, category: Any = None, name: Any = None, properties: Any = None, options: Any = None,
+             callback: Any = None) -> Message | None:
+        return self._submit("page", args.normalize_page(category, name, properties, options, callback,
+                                                         warn=self._warn))
+
+    def alias(self, to: Any, from_: Any = None, options: Any = None, callback: Any = None) -> Message | None:
+        return self._submit("alias", args.normalize_alias(to, from_, options, callback, warn=self._warn))
+
+    def reset(self, reset_anonymous_id: bool = False) -> None:
+        """Forget the user and group (and with ``True`` the anonymousId); Pendo starts a new anonymous visitor."""
+        if not isinstance(reset_anonymous_id, bool):
+            raise TypeError("reset_anonymous_id must be True or False")
+        self._submit("reset", _Reset(reset_anonymous_id))
+
+    def set_anonymous_id(self, anonymous_id: Any = None) -> None:
+        """Use ``anonymous_id`` (or a new UUID when ``None``) as the anonymousId from now on."""
+        self._submit("set_anonymous_id",
+                     _SetAnonymousId(args.normalize_id(anonymous_id, argument="anonymous_id")))
+
+    def get_anonymous_id(self) -> str | None:
+        return self._identity.current.anonymous_id if self._identity else None
+
+    def get_user_id(self) -> str | None:
+        return self._identity.current.user_id if self._identity else None
+
+    def get_user_traits(self) -> dict[str, Any]:
+        return dict(self._identity.current.user_traits) if self._identity else {}
+
+    def get_group_id(self) -> str | None:
+        return self._identity.current.group_id if self._identity else None
+
+    def get_group_traits(self) -> dict[str, Any]:
+        return dict(self._identity.current.group_traits) if self._identity else {}
+
+    getAnonymousId = get_anonymous_id  # noqa: N815 (RudderStack's names, for ported code)
+    setAnonymousId = set_anonymous_id  # noqa: N815
+    getUserId = get_user_id  # noqa: N815
+    getUserTraits = get_user_traits  # noqa: N815
+    getGroupId = get_group_id  # noqa: N815
+    getGroupTraits = get_group_traits  # noqa: N815
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of what happened to calls: sent, waiting, filtered, dropped, undelivered, and the agent state."""
+        base = self._destination.stats if self._destination else self._pre_destination_stats
+        counts = base.as_dict()
+        counts["waiting"] += len(self._buffer) + len(self._held)
+        return counts
+
+    def on(self, kind: str, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(payload)`` for each ``kind`` of happening; returns a function that unsubscribes.
+
+        Kinds: ``message`` (each message built), ``delivered`` (its Pendo calls made), ``filtered``,
+        ``dropped``, ``undelivered``, and ``state`` (the agent's state changed).
+        """
+        if kind not in self._listeners:
+            raise ValueError(f"kind must be one of {', '.join(LISTENER_KINDS)}; got {kind!r}")
+        if not callable(listener):
+            raise TypeError("listener must be callable")
+        self._listeners[kind].append(listener)
+        return lambda: self._listeners[kind].remove(listener)
+
+    # -- the pipeline ----------------------------------------------------------------------------------------
+
+    def _warn(self, text: str) -> None:
+        logger.warning("%s", text)
+
+    def _notify(self, kind: str, payload: dict[str, Any]) -> None:
+        for listener in self._listeners[kind]:
+            try:
+                listener(payload)
+            except Exception:
+                logger.exception("a %r listener raised; the analytics pipeline goes on", kind)
+        if kind == "state" and payload["state"] in ("ready", "failed") and self._pending_ready:
+            assert self._destination is not None
+            callbacks, self._pending_ready = self._pending_ready, []
+            for callback in callbacks:
+                self._destination.on_settled(callback)
+
+    def _count_filtered(self, count: int) -> None:
+        stats = self._destination.stats if self._destination else self._pre_destination_stats
+        stats.filtered += count
+
+    def _submit(self, kind: str, call: Any) -> Message | None:
+        if self._builder is None:
+            if len(self._buffer) >= PRELOAD_BUFFER_SIZE:
+                self._pre_destination_stats.dropped += 1
+                logger.warning("%d calls are already waiting for load(); this %s call is dropped",
+                               PRELOAD_BUFFER_SIZE, kind)
+                return None
+            self._buffer.append((kind, call, iso_timestamp(utc_now())))
+            return None
+        return self._run(kind, call, None)
+
+    def _run(self, kind: str, call: Any, timestamp: str | None) -> Message | None:
+        assert self._identity is not None and self._builder is not None
+        identity = self._identity
+        if isinstance(call, _Reset):
+            self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
+            return None
+        if isinstance(call, _SetAnonymousId):
+            identity.set_anonymous_id(call.anonymous_id)
+            return None
+        page: PageInfo | None = None
+        if kind == "identify":
+            snapshot = identity.identify(call.user_id, call.traits)
+            fields: dict[str, Any] = {"traits": snapshot.user_traits}
+        elif kind == "group":
+            snapshot = identity.group(call.group_id, call.traits)
+            fields = {"groupId": snapshot.group_id, "traits": snapshot.group_traits}
+        elif kind == "alias":
+            previous = call.from_ or identity.current.user_id or identity.current.anonymous_id
+            snapshot = identity.alias(call.to)
+            fields = {"previousId": previous}
+        elif kind == "track":
+            snapshot = identity.current
+            fields = {"event": call.event, "properties": call.properties}
+        else:  # page: the page's url, path, title… are the properties' defaults, as in RudderStack
+            snapshot = identity.current
+            page = self._builder.page_info()
+            fields = {"name": call.name, "category": call.category,
+                      "properties": {**page.as_context(), **call.properties}}
+        message = self._builder.build(kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
+        self._notify("message", {"message": message})
+        self._route(message, snapshot, call.callback)
+        return message
+
+    def _route(self, item: Message | _Reset, snapshot: IdentitySnapshot, callback: Any) -> None:
+        assert self._destination is not None and self._config is not None
+        if self._consent == "pending":
+            if len(self._held) >= self._config.queue_size:
+                self._destination.stats.dropped += 1
+                logger.warning("%d messages already wait for consent; this one is dropped", self._config.queue_size)
+            else:
+                self._held.append((item, snapshot, callback))
+            return
+        if self._consent == "denied":
+            self._filtered(item if isinstance(item, dict) else None, "no consent", callback)
+            return
+        if isinstance(item, _Reset):
+            self._destination.deliver_calls(self._mapper.reset_calls(snapshot))
+            return
+        message: Message | None = item
+        for hook in self._config.before_send:
+            try:
+                message = hook(message)  # type: ignore[arg-type]
+            except Exception:
+                logger.exception("a before_send hook raised; its message is dropped")
+                self._destination.stats.dropped += 1
+                return
+            if message is None:
+                self._filtered(item, "a before_send hook dropped it", callback)
+                return
+        assert message is not None
+        if not self._destination.allows(message):
+            self._filtered(message, "the integrations option or the event filter", callback)
+            return
+        self._destination.deliver(message, self._mapper.calls(message, snapshot), callback)
+
+    def _filtered(self, message: Message | None, reason: str, callback: Any) -> None:
+        """A rule kept the message from Pendo: count it, tell listeners, and still call the callback."""
+        assert self._destination is not None
+        self._destination.stats.filtered += 1
+        self._notify("filtered", {"message": message, "reason": reason})
+        if callback is not None and message is not None:
+            PendoDestination._guarded("the callback", callback, message)

@@ -1,0 +1,210 @@
+"""RudderStack's argument rules, applied at the call site so bad input raises where the user called.
+
+Each ``normalize_*`` function takes the positional values exactly as the user passed them and returns one
+frozen record with every value checked and copied into JSON-ready form (``values.to_json_value``).
+
+Rules shared with RudderStack's JavaScript SDK (v3):
+- the first callable in any position is the callback; positions after it are ignored;
+- ``identify(traits)`` / ``group(traits)``: a mapping as the first argument is the traits;
+- ``page("Home")``: one string is the name; two strings are category and name;
+- ids are stringified.
+
+Where we differ, on purpose: an id must be a ``str`` or an ``int`` (a float, bool or object id raises a
+``TypeError`` instead of becoming text such as ``"1.0"`` or ``"True"``); an event name must contain more than
+white space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .values import JSONValue, Warn, to_json_value
+
+Callback = Callable[[dict[str, Any]], object]
+JSONObject = dict[str, JSONValue]
+
+# Keys of ``options`` that override the message's top-level fields; every other key merges into ``context``.
+TOP_LEVEL_OPTION_KEYS = ("anonymousId", "originalTimestamp", "integrations")
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    anonymous_id: str | None = None
+    original_timestamp: str | None = None
+    integrations: JSONObject | None = None
+    context: JSONObject | None = None
+
+
+@dataclass(frozen=True)
+class IdentifyCall:
+    user_id: str | None
+    traits: JSONObject
+    options: CallOptions
+    callback: Callback | None
+
+
+@dataclass(frozen=True)
+class GroupCall:
+    group_id: str | None
+    traits: JSONObject
+    options: CallOptions
+    callback: Callback | None
+
+
+@dataclass(frozen=True)
+class TrackCall:
+    event: str
+    properties: JSONObject
+    options: CallOptions
+    callback: Callback | None
+
+
+@dataclass(frozen=True)
+class PageCall:
+    category: str | None
+    name: str | None
+    properties: JSONObject
+    options: CallOptions
+    callback: Callback | None
+
+
+@dataclass(frozen=True)
+class AliasCall:
+    to: str
+    from_: str | None
+    options: CallOptions
+    callback: Callback | None
+
+
+def split_callback(*values: object) -> tuple[list[object], Callback | None]:
+    """Cut the arguments at the first callable: it is the callback and what follows it is ignored."""
+    for index, value in enumerate(values):
+        if callable(value):
+            return [*values[:index], *([None] * (len(values) - index - 1))], value  # type: ignore[return-value]
+    return list(values), None
+
+
+def normalize_id(value: object, *, argument: str, required: bool = False) -> str | None:
+    """``str`` as is, ``int`` as its decimal text; ``None`` or ``""`` mean "not given"."""
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"{argument} is required: pass a non-empty string (or an int)")
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(
+        f"{argument} must be a str or an int, not {type(value).__name__}: pass the id as text, e.g. str(id)"
+    )
+
+
+def normalize_mapping(value: object, *, argument: str, warn: Warn) -> JSONObject:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{argument} must be a dict (a mapping of str keys), not {type(value).__name__}")
+    return to_json_value(value, path=argument, warn=warn)  # type: ignore[return-value]
+
+
+def normalize_options(value: object, *, warn: Warn) -> CallOptions:
+    """RudderStack's ``options``: three keys override the message, the rest deep-merge into ``context``."""
+    if value is None:
+        return CallOptions()
+    options = normalize_mapping(value, argument="options", warn=warn)
+    anonymous_id = normalize_id(options.pop("anonymousId", None), argument="options['anonymousId']")
+    original_timestamp = options.pop("originalTimestamp", None)
+    if original_timestamp is not None and not isinstance(original_timestamp, str):
+        raise TypeError("options['originalTimestamp'] must be an ISO 8601 str or a datetime")
+    integrations = options.pop("integrations", None)
+    if integrations is not None and not isinstance(integrations, dict):
+        raise TypeError(
+            "options['integrations'] must be a dict such as {'All': False, 'Pendo': True}, "
+            f"not {type(integrations).__name__}"
+        )
+    return CallOptions(anonymous_id, original_timestamp, integrations, options or None)
+
+
+def _check_callback(callback: object) -> Callback | None:
+    if callback is None or callable(callback):
+        return callback  # type: ignore[return-value]
+    raise TypeError(f"callback must be callable (a function taking the message), not {type(callback).__name__}")
+
+
+def normalize_identify(user_id: object, traits: object, options: object, callback: object, *,
+                       warn: Warn) -> IdentifyCall:
+    (user_id, traits, options), found = split_callback(user_id, traits, options)
+    if isinstance(user_id, Mapping):  # identify(traits, options)
+        user_id, traits, options = None, user_id, traits
+    return IdentifyCall(
+        normalize_id(user_id, argument="user_id"),
+        normalize_mapping(traits, argument="traits", warn=warn),
+        normalize_options(options, warn=warn),
+        found or _check_callback(callback),
+    )
+
+
+def normalize_group(group_id: object, traits: object, options: object, callback: object, *,
+                    warn: Warn) -> GroupCall:
+    (group_id, traits, options), found = split_callback(group_id, traits, options)
+    if isinstance(group_id, Mapping):  # group(traits, options)
+        group_id, traits, options = None, group_id, traits
+    return GroupCall(
+        normalize_id(group_id, argument="group_id"),
+        normalize_mapping(traits, argument="traits", warn=warn),
+        normalize_options(options, warn=warn),
+        found or _check_callback(callback),
+    )
+
+
+def normalize_event_name(event: object) -> str:
+    if not isinstance(event, str):
+        raise TypeError(f"event must be a non-empty str naming the event, e.g. 'Order Completed'; "
+                        f"got {type(event).__name__}")
+    if not event.strip():
+        raise ValueError(f"event must be a non-empty str naming the event, e.g. 'Order Completed'; got {event!r}")
+    return event
+
+
+def normalize_track(event: object, properties: object, options: object, callback: object, *,
+                    warn: Warn) -> TrackCall:
+    (event, properties, options), found = split_callback(event, properties, options)
+    return TrackCall(
+        normalize_event_name(event),
+        normalize_mapping(properties, argument="properties", warn=warn),
+        normalize_options(options, warn=warn),
+        found or _check_callback(callback),
+    )
+
+
+def normalize_page(category: object, name: object, properties: object, options: object, callback: object, *,
+                   warn: Warn) -> PageCall:
+    (category, name, properties, options), found = split_callback(category, name, properties, options)
+    if isinstance(category, Mapping):  # page(properties, options)
+        category, name, properties, options = None, None, category, name
+    elif isinstance(category, str) and (name is None or isinstance(name, Mapping)):  # page(name, properties, options)
+        category, name, properties, options = None, category, name, properties
+    for argument, value in (("category", category), ("name", name)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"page {argument} must be a str, not {type(value).__name__}")
+    page_properties = normalize_mapping(properties, argument="properties", warn=warn)
+    if name is not None:
+        page_properties["name"] = name
+    if category is not None:
+        page_properties["category"] = category
+    return PageCall(category, name, page_properties, normalize_options(options, warn=warn),  # type: ignore[arg-type]
+                    found or _check_callback(callback))
+
+
+def normalize_alias(to: object, from_: object, options: object, callback: object, *, warn: Warn) -> AliasCall:
+    (to, from_, options), found = split_callback(to, from_, options)
+    if isinstance(from_, Mapping):  # alias(to, options)
+        from_, options = None, from_
+    return AliasCall(
+        normalize_id(to, argument="to", required=True),  # type: ignore[arg-type]
+        normalize_id(from_, argument="from_"),
+        normalize_options(options, warn=warn),
+        found or _check_callback(callback),
+    )

@@ -1,0 +1,249 @@
+"""The Pendo destination: starts the agent, waits for *real* readiness, delivers calls in order, counts all.
+
+States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
+
+- Ready means the agent itself says so (``pendo.isReady()``), never that a stub exists: RudderStack's
+  check (``pendo.push !== Array.prototype.push``) is already true for the snippet, so a blocked agent looks
+  ready there and calls pile up unseen.
+- While loading, agent calls wait in a bounded queue (``queue_size``, 100 by default like RudderStack's); a
+  call that does not fit is dropped, counted and warned about. They go out in order once the agent is ready.
+- Failed (script error, or no readiness within ``ready_timeout``): waiting and later calls are counted as
+  undelivered, a warning says once that events are not reaching Pendo, and nothing raises into user code.
+- A JavaScript exception inside the agent during a call is logged and counted as undelivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from .errors import PendoLoadError
+from .filters import EventFilter, destination_enabled
+from .mapping import PendoCall
+
+logger = logging.getLogger("pyodide_pendo")
+
+AgentState = Literal["idle", "loading", "ready", "failed"]
+POLL_INTERVAL = 0.025
+
+
+@dataclass(frozen=True)
+class AgentPlan:
+    """How to bring the agent up: which script, and the options for ``pendo.initialize``."""
+
+    script_url: str
+    script_is_module: bool
+    initialize_options: dict[str, Any]
+    debug: bool = False
+
+
+class AgentPort(Protocol):
+    """What the destination needs from the page. ``_browser.BrowserAgent`` is the real one."""
+
+    def start(self, plan: AgentPlan) -> None:
+        """Adopt or install ``window.pendo``, have it initialized, and load the script unless loaded."""
+
+    def poll(self) -> tuple[AgentState, str | None]:
+        """``("ready", None)``, ``("loading", None)`` or ``("failed", reason)``."""
+
+    def call(self, method: str, arguments_json: str) -> None:
+        """Call ``window.pendo[method](...arguments)``; raises if the agent throws."""
+
+    def enable_debugging(self) -> None: ...
+
+
+@dataclass
+class DeliveryStats:
+    """What happened to every call so far. ``waiting`` counts calls not yet handed to the agent."""
+
+    sent: int = 0
+    waiting: int = 0
+    filtered: int = 0
+    dropped: int = 0
+    undelivered: int = 0
+    state: AgentState = "idle"
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+Notify = Callable[[str, dict[str, Any]], None]
+Schedule = Callable[[Coroutine[Any, Any, None]], object]
+
+
+def _schedule_on_event_loop(coroutine: Coroutine[Any, Any, None]) -> object:
+    """Pyodide's WebLoop runs tasks without a running loop in Python's sense, so ``ensure_future`` is enough."""
+    return asyncio.ensure_future(coroutine)
+
+
+@dataclass
+class _Delivery:
+    calls: list[PendoCall]
+    message: dict[str, Any] | None
+    callback: Callable[[dict[str, Any]], object] | None
+
+
+@dataclass
+class PendoDestination:
+    agent: AgentPort
+    event_filter: EventFilter
+    notify: Notify
+    queue_size: int = 100
+    ready_timeout: float = 10.0
+    schedule: Schedule = _schedule_on_event_loop
+    stats: DeliveryStats = field(default_factory=DeliveryStats)
+    _queue: deque[_Delivery] = field(default_factory=deque)
+    _plan: AgentPlan | None = None
+    _ready_callbacks: list[Callable[[PendoLoadError | None], object]] = field(default_factory=list)
+    _warned_failure: bool = False
+    _warned_overflow: bool = False
+
+    @property
+    def state(self) -> AgentState:
+        return self.stats.state
+
+    def start(self, plan: AgentPlan) -> None:
+        self._plan = plan
+        self._set_state("loading")
+        try:
+            self.agent.start(plan)
+        except Exception as error:  # a page fault (CSP, a broken window.pendo): never the caller's problem
+            self._fail(f"the Pendo agent could not be set up from {plan.script_url}: {error}")
+            return
+        self._check()
+        if self.state == "loading":
+            self.schedule(self._watch())
+
+    def _check(self) -> None:
+        try:
+            status, reason = self.agent.poll()
+        except Exception as error:
+            status, reason = "failed", f"reading the agent's state failed: {error}"
+        if status == "ready":
+            self._become_ready()
+        elif status == "failed":
+            self._fail(reason or "the Pendo agent failed")
+
+    async def _watch(self) -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        while self.state == "loading":
+            await asyncio.sleep(POLL_INTERVAL)
+            self._check()
+            if self.state == "loading" and time.monotonic() >= deadline:
+                assert self._plan is not None
+                self._fail(f"the Pendo agent from {self._plan.script_url} was not ready within "
+                           f"{self.ready_timeout:g} s: it was blocked (an ad blocker, a network or content policy) "
+                           "or is unreachable")
+
+    def _set_state(self, state: AgentState, error: str | None = None) -> None:
+        self.stats.state, self.stats.error = state, error
+        self.notify("state", {"state": state, "error": error})
+
+    def _become_ready(self) -> None:
+        self._set_state("ready")
+        assert self._plan is not None
+        if self._plan.debug:
+            self._guarded("enable_debugging", self.agent.enable_debugging)
+        while self._queue:
+            delivery = self._queue.popleft()
+            self.stats.waiting -= 1
+            self._send(delivery)
+        self._settle(None)
+
+    def _fail(self, reason: str) -> None:
+        self._set_state("failed", reason)
+        undelivered = len(self._queue)
+        while self._queue:
+            delivery = self._queue.popleft()
+            self.stats.waiting -= 1
+            self._undelivered(delivery, reason)
+        self._warn_failure(reason, undelivered)
+        assert self._plan is not None
+        self._settle(PendoLoadError(reason, url=self._plan.script_url))
+
+    def _warn_failure(self, reason: str, undelivered: int) -> None:
+        if not self._warned_failure:
+            self._warned_failure = True
+            logger.warning("events are not reaching Pendo: %s (%d waiting call(s) undelivered; later calls are "
+                           "counted as undelivered, see stats())", reason, undelivered)
+
+    def _settle(self, error: PendoLoadError | None) -> None:
+        callbacks, self._ready_callbacks = self._ready_callbacks, []
+        for callback in callbacks:
+            self._guarded("a ready callback", callback, error)
+
+    def on_settled(self, callback: Callable[[PendoLoadError | None], object]) -> None:
+        """Run ``callback(None)`` once ready or ``callback(error)`` once failed (now, if already settled)."""
+        if self.state == "ready":
+            self._guarded("a ready callback", callback, None)
+        elif self.state == "failed":
+            assert self._plan is not None and self.stats.error is not None
+            self._guarded("a ready callback", callback, PendoLoadError(self.stats.error, url=self._plan.script_url))
+        else:
+            self._ready_callbacks.append(callback)
+
+    def deliver(self, message: Mapping[str, Any], calls: list[PendoCall],
+                callback: Callable[[dict[str, Any]], object] | None) -> None:
+        """Hand one message's calls to the agent now, or queue them, or count them as undelivered."""
+        self._enqueue(_Delivery(calls, dict(message), callback))
+
+    def deliver_calls(self, calls: list[PendoCall]) -> None:
+        """Calls that belong to no message (``reset``)."""
+        self._enqueue(_Delivery(calls, None, None))
+
+    def allows(self, message: Mapping[str, Any]) -> bool:
+        return destination_enabled(message.get("integrations") or {}) and self.event_filter.allows(message)
+
+    def _enqueue(self, delivery: _Delivery) -> None:
+        if self.state == "ready":
+            self._send(delivery)
+        elif self.state == "failed":
+            self._undelivered(delivery, self.stats.error or "the Pendo agent failed")
+        elif len(self._queue) >= self.queue_size:
+            self.stats.dropped += 1
+            self.notify("dropped", {"message": delivery.message, "reason": "queue full"})
+            if not self._warned_overflow:
+                self._warned_overflow = True
+                logger.warning("the queue for the Pendo agent is full (%d calls) while it loads: later calls are "
+                               "dropped and counted (raise queue_size in load() if this is expected)",
+                               self.queue_size)
+        else:
+            self._queue.append(delivery)
+            self.stats.waiting += 1
+
+    def _send(self, delivery: _Delivery) -> None:
+        for call in delivery.calls:
+            try:
+                self.agent.call(call.method, call.arguments_json())
+            except Exception as error:  # JavaScript raised inside the agent: count it, never re-raise
+                logger.warning("pendo.%s failed inside the agent: %s", call.method, error)
+                self._undelivered(delivery, f"pendo.{call.method} raised: {error}")
+                return
+        self.stats.sent += 1
+        self.notify("delivered", {"message": delivery.message, "calls": [
+            {"method": c.method, "arguments": list(c.arguments)} for c in delivery.calls]})
+        self._call_back(delivery)
+
+    def _undelivered(self, delivery: _Delivery, reason: str) -> None:
+        self.stats.undelivered += 1
+        self.notify("undelivered", {"message": delivery.message, "reason": reason})
+        if self.state == "failed":
+            self._warn_failure(reason, 0)
+        self._call_back(delivery)
+
+    def _call_back(self, delivery: _Delivery) -> None:
+        if delivery.callback is not None and delivery.message is not None:
+            self._guarded("the callback", delivery.callback, delivery.message)
+
+    @staticmethod
+    def _guarded(what: str, function: Callable[..., object], *arguments: object) -> None:
+        try:
+            function(*arguments)
+        except Exception:
+            logger.exception("%s raised; the analytics pipeline goes on", what)

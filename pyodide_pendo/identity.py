@@ -1,0 +1,103 @@
+"""Who the visitor is: anonymousId, user id and traits, group id and traits, with RudderStack's rules.
+
+State changes produce new dicts (never mutate old ones), so an ``IdentitySnapshot`` taken for a waiting call
+stays what it was when the call was made.
+
+Rules (RudderStack v3, with one deliberate difference):
+- traits from successive calls are deep-merged: nested dicts merge key by key;
+- lists are *replaced*, not merged by index as RudderStack does (rudder-sdk-js#1875: merging
+  ``["a", "b"]`` with ``["c"]`` gave ``["c", "b"]``);
+- identify with a user id other than the stored one first resets user and group state;
+- reset clears user and group; ``reset(True)`` also makes a new anonymousId (a UUID v4).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .persistence import ANONYMOUS_ID, GROUP_ID, GROUP_TRAITS, USER_ID, USER_TRAITS, IdentityStore
+from .values import JSONValue
+
+JSONObject = dict[str, JSONValue]
+
+
+def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
+    """A new dict: ``update`` over ``base``, nested dicts merged, everything else replaced."""
+    merged = dict(base)
+    for key, value in update.items():
+        current = merged.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            merged[key] = deep_merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def new_anonymous_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class IdentitySnapshot:
+    anonymous_id: str
+    user_id: str | None = None
+    user_traits: JSONObject = field(default_factory=dict)
+    group_id: str | None = None
+    group_traits: JSONObject = field(default_factory=dict)
+
+
+class Identity:
+    """The current identity, written through to the store on every change."""
+
+    def __init__(self, store: IdentityStore) -> None:
+        self._store = store
+        anonymous_id = _as_str(store.read(ANONYMOUS_ID)) or new_anonymous_id()
+        self.current = IdentitySnapshot(
+            anonymous_id=anonymous_id,
+            user_id=_as_str(store.read(USER_ID)),
+            user_traits=_as_object(store.read(USER_TRAITS)),
+            group_id=_as_str(store.read(GROUP_ID)),
+            group_traits=_as_object(store.read(GROUP_TRAITS)),
+        )
+        self._store.write(ANONYMOUS_ID, anonymous_id)
+
+    def _change(self, **changes: Any) -> IdentitySnapshot:
+        keys = {"anonymous_id": ANONYMOUS_ID, "user_id": USER_ID, "user_traits": USER_TRAITS,
+                "group_id": GROUP_ID, "group_traits": GROUP_TRAITS}
+        for name, value in changes.items():
+            if getattr(self.current, name) != value:
+                self._store.write(keys[name], value)
+        self.current = IdentitySnapshot(**{**self.current.__dict__, **changes})
+        return self.current
+
+    def identify(self, user_id: str | None, traits: JSONObject) -> IdentitySnapshot:
+        if user_id is not None and self.current.user_id is not None and user_id != self.current.user_id:
+            self.reset(reset_anonymous_id=False)
+        return self._change(user_id=user_id or self.current.user_id,
+                            user_traits=deep_merge(self.current.user_traits, traits))
+
+    def group(self, group_id: str | None, traits: JSONObject) -> IdentitySnapshot:
+        return self._change(group_id=group_id or self.current.group_id,
+                            group_traits=deep_merge(self.current.group_traits, traits))
+
+    def alias(self, to: str) -> IdentitySnapshot:
+        return self._change(user_id=to)
+
+    def reset(self, *, reset_anonymous_id: bool) -> IdentitySnapshot:
+        anonymous_id = new_anonymous_id() if reset_anonymous_id else self.current.anonymous_id
+        return self._change(anonymous_id=anonymous_id, user_id=None, user_traits={}, group_id=None, group_traits={})
+
+    def set_anonymous_id(self, anonymous_id: str | None) -> IdentitySnapshot:
+        return self._change(anonymous_id=anonymous_id or new_anonymous_id())
+
+
+def _as_str(value: JSONValue | None) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) and value else None
+
+
+def _as_object(value: JSONValue | None) -> JSONObject:
+    return value if isinstance(value, dict) else {}

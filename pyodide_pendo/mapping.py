@@ -1,0 +1,102 @@
+"""RudderStack message → Pendo agent calls. The last pure step before the browser.
+
+| message  | Pendo agent call(s)                                                               |
+|----------|-----------------------------------------------------------------------------------|
+| identify | ``identify({visitor, account[, parentAccount]})``: the visitor and the current account |
+| group    | ``identify({visitor, account[, parentAccount]})``: the account and the current visitor |
+| alias    | ``identify({visitor, …})`` with the new id: Pendo's identify event records old and new |
+| track    | ``track(event, properties)``                                                      |
+| page     | ``pageLoad(url)``                                                                 |
+| reset    | ``clearSession()``, then ``identify`` with the new anonymous visitor                |
+
+Where RudderStack's integration differs: it sends an empty account with identify (dropping the current
+account), has no page, alias or reset mapping, ignores ``parentAccount``, and passes nested traits that Pendo
+then ignores. The visitor id is the user id, or ``_PENDO_T_`` + anonymousId for an anonymous visitor (the
+prefix Pendo uses for anonymous visitors), so ``get_anonymous_id()`` and Pendo agree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .identity import IdentitySnapshot
+from .pendo_sanitize import PendoSanitizer
+from .values import JSONValue
+
+ANONYMOUS_PREFIX = "_PENDO_T_"
+PARENT_ACCOUNT_TRAIT = "parentAccount"
+
+
+@dataclass(frozen=True)
+class PendoCall:
+    """One call on ``window.pendo``: ``method`` and its JSON-ready arguments."""
+
+    method: str
+    arguments: tuple[JSONValue, ...] = ()
+
+    def arguments_json(self) -> str:
+        """The arguments as JSON text: what crosses into JavaScript (one string, no proxies)."""
+        return json.dumps(self.arguments, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def visitor_id(user_id: str | None, anonymous_id: str) -> str:
+    return user_id or ANONYMOUS_PREFIX + anonymous_id
+
+
+class PendoMapper:
+    def __init__(self, sanitizer: PendoSanitizer) -> None:
+        self._sanitizer = sanitizer
+
+    def _metadata(self, identifier: str | None, traits: Mapping[str, Any], kind: str) -> dict[str, JSONValue]:
+        if identifier is None:
+            return {}
+        return {**self._sanitizer.metadata(traits, kind=kind), "id": identifier}
+
+    def identity(self, user_id: str | None, anonymous_id: str, user_traits: Mapping[str, Any],
+                 group_id: str | None, group_traits: Mapping[str, Any]) -> dict[str, JSONValue]:
+        """Pendo's ``{visitor, account, parentAccount}`` for ``initialize`` and ``identify``."""
+        account_traits = dict(group_traits)
+        parent = account_traits.pop(PARENT_ACCOUNT_TRAIT, None)
+        options: dict[str, JSONValue] = {
+            "visitor": self._metadata(visitor_id(user_id, anonymous_id), user_traits, "visitor"),
+            "account": self._metadata(group_id, account_traits, "account"),
+        }
+        if isinstance(parent, Mapping) and parent.get("id") not in (None, ""):
+            parent_traits = dict(parent)
+            parent_id = str(parent_traits.pop("id"))
+            options["parentAccount"] = self._metadata(parent_id, parent_traits, "parentAccount")
+        elif isinstance(parent, (str, int)) and not isinstance(parent, bool) and parent != "":
+            options["parentAccount"] = {"id": str(parent)}
+        return options
+
+    def snapshot_identity(self, snapshot: IdentitySnapshot) -> dict[str, JSONValue]:
+        return self.identity(snapshot.user_id, snapshot.anonymous_id, snapshot.user_traits,
+                             snapshot.group_id, snapshot.group_traits)
+
+    def calls(self, message: Mapping[str, Any], snapshot: IdentitySnapshot) -> list[PendoCall]:
+        """The agent calls for one message; ``snapshot`` supplies what the message does not carry."""
+        kind = message.get("type")
+        user_id = message.get("userId")
+        anonymous_id = message.get("anonymousId") or snapshot.anonymous_id
+        user_traits = (message.get("context") or {}).get("traits") or {}
+        if kind in ("identify", "alias"):
+            identity = self.identity(user_id, anonymous_id, user_traits, snapshot.group_id, snapshot.group_traits)
+        elif kind == "group":
+            identity = self.identity(user_id, anonymous_id, user_traits, message.get("groupId"),
+                                     message.get("traits") or {})
+        elif kind == "track":
+            event = message["event"]
+            return [PendoCall("track", (event, self._sanitizer.properties(event, message.get("properties") or {})))]
+        elif kind == "page":
+            properties = message.get("properties") or {}
+            url = properties.get("url") or (message.get("context") or {}).get("page", {}).get("url") or None
+            return [PendoCall("pageLoad", (url,) if url else ())]
+        else:
+            return []
+        return [PendoCall("identify", (identity,))]
+
+    def reset_calls(self, snapshot: IdentitySnapshot) -> list[PendoCall]:
+        return [PendoCall("clearSession"), PendoCall("identify", (self.snapshot_identity(snapshot),))]

@@ -1,0 +1,107 @@
+"""RudderStack messages (the event spec), built from normalized calls and an identity snapshot.
+
+The page and device facts (URL, title, user agent, …) come from an ``Environment``: the browser supplies the
+real one, tests a fixed one. Timestamps follow JavaScript's ``Date.toJSON`` so messages look the same as the
+ones RudderStack's JavaScript SDK builds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from . import __version__
+from .arguments import CallOptions, JSONObject
+from .identity import IdentitySnapshot, deep_merge
+
+LIBRARY = {"name": "pyodide-pendo", "version": __version__}
+DEFAULT_INTEGRATIONS: JSONObject = {"All": True}
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    url: str = ""
+    path: str = ""
+    search: str = ""
+    title: str = ""
+    referrer: str = ""
+
+    def as_context(self) -> JSONObject:
+        return {"path": self.path, "referrer": self.referrer, "search": self.search, "title": self.title,
+                "url": self.url}
+
+
+class Environment(Protocol):
+    def page(self) -> PageInfo:
+        """The page as it is now (single-page apps change it)."""
+
+    def device_context(self) -> JSONObject:
+        """Facts that do not change while the page lives: ``userAgent``, ``locale``, ``screen``."""
+
+
+@dataclass(frozen=True)
+class FixedEnvironment:
+    """An environment that never changes: for CPython, tests and server-side rendering of messages."""
+
+    page_info: PageInfo = PageInfo()
+    device: JSONObject | None = None
+
+    def page(self) -> PageInfo:
+        return self.page_info
+
+    def device_context(self) -> JSONObject:
+        return dict(self.device or {})
+
+
+def iso_timestamp(moment: datetime) -> str:
+    """``2026-11-26T04:05:06.789Z``, as JavaScript's ``Date.toJSON`` writes it."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class MessageBuilder:
+    """Turns (type, identity, options, per-type fields) into one RudderStack message dict."""
+
+    def __init__(self, environment: Environment, *, integrations: JSONObject | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self._environment = environment
+        self._device = environment.device_context()
+        self._integrations = deep_merge(DEFAULT_INTEGRATIONS, integrations or {})
+        self._clock = clock
+
+    def now(self) -> str:
+        return iso_timestamp(self._clock())
+
+    def page_info(self) -> PageInfo:
+        return self._environment.page()
+
+    def build(self, message_type: str, identity: IdentitySnapshot, options: CallOptions, fields: JSONObject, *,
+              timestamp: str | None = None, page: PageInfo | None = None) -> dict[str, Any]:
+        page = page or self._environment.page()
+        context: JSONObject = {
+            "traits": identity.user_traits,
+            "library": dict(LIBRARY),
+            "page": page.as_context(),
+            **self._device,
+        }
+        if options.context:
+            context = deep_merge(context, options.context)
+        sent_at = timestamp or self.now()
+        return {
+            "type": message_type,
+            "messageId": str(uuid.uuid4()),
+            "anonymousId": options.anonymous_id or identity.anonymous_id,
+            "userId": identity.user_id,
+            "channel": "web",
+            "originalTimestamp": options.original_timestamp or sent_at,
+            "sentAt": sent_at,
+            "context": context,
+            "integrations": deep_merge(self._integrations, options.integrations or {}),
+            **fields,
+        }

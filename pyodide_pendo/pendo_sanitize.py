@@ -1,0 +1,161 @@
+"""Make JSON-ready values into what Pendo can use.
+
+The Pendo agent sends metadata as it gets it, but Pendo itself ignores nested objects,
+lowercases keys (later duplicates overwrite earlier ones) and expects list values to be
+lists of strings. Rewriting the metadata here keeps every value usable and makes the
+losses visible as warnings instead of silent gaps in Pendo. Track properties are kept as
+sent, since Pendo stores them that way; only its limits are warned about.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from .values import JSONValue, Warn, join_path
+
+# Pendo's documented limits.
+METADATA_STRING_MAX_CHARACTERS = 1_500
+VISITOR_ID_MAX_BYTES = 128
+PROPERTY_NAME_MAX_CHARACTERS = 32
+PROPERTY_JSON_MAX_BYTES = 512
+
+_INVALID_KEY_CHARACTER = re.compile(r"[^a-z0-9_]")
+# A str's JSON text is at most 6 bytes per character (\uXXXX) plus its quotes, so strings
+# this short cannot exceed the property limit and need no json.dumps.
+_PROPERTY_STRING_ALWAYS_SMALL = (PROPERTY_JSON_MAX_BYTES - 2) // 6
+
+
+class PendoSanitizer:
+    """One per Analytics instance: remembers which keys it already warned about, so a
+    page that identifies or tracks repeatedly is told about each problem once."""
+
+    def __init__(self, warn: Warn) -> None:
+        self._warn = warn
+        self._warned: set[tuple[str, ...]] = set()
+
+    def metadata(self, values: Mapping[str, JSONValue], *, kind: str) -> dict[str, JSONValue]:
+        """Flatten, rename and convert visitor/account metadata the way Pendo stores it.
+
+        ``kind`` ("visitor", "account" or "parentAccount") names the metadata in warnings.
+        """
+        sanitized: dict[str, JSONValue] = {}
+        sources: dict[str, tuple[str, ...]] = {}
+        self._flatten(values, (), kind, sanitized, sources)
+        return sanitized
+
+    def properties(self, event: str, values: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
+        """Return track properties unchanged, warning once per name about Pendo's limits."""
+        for name, value in values.items():
+            if len(name) > PROPERTY_NAME_MAX_CHARACTERS and self._first_time("name", name):
+                self._warn(
+                    f"track({event!r}): property name {name!r} is {len(name)} characters "
+                    f"long; Pendo accepts at most {PROPERTY_NAME_MAX_CHARACTERS}. "
+                    f"Use a shorter name."
+                )
+            if _may_exceed_property_limit(value):
+                size = _json_bytes(value)
+                if size > PROPERTY_JSON_MAX_BYTES and self._first_time("size", name):
+                    self._warn(
+                        f"track({event!r}): property {name!r} is {size:,} bytes as JSON, "
+                        f"over Pendo's {PROPERTY_JSON_MAX_BYTES}-byte limit, so Pendo shows "
+                        f"it as 'too large'. Send a smaller value, such as an id or a summary."
+                    )
+        return dict(values)
+
+    def _flatten(
+        self,
+        values: Mapping[str, JSONValue],
+        prefix: tuple[str, ...],
+        kind: str,
+        sanitized: dict[str, JSONValue],
+        sources: dict[str, tuple[str, ...]],
+    ) -> None:
+        """Add ``values`` to ``sanitized``; ``sources`` records each Pendo key's source key
+        path, so a collision can name both keys."""
+        for key, value in values.items():
+            source = (*prefix, key)
+            if isinstance(value, dict):
+                self._flatten(value, source, kind, sanitized, sources)
+                continue
+            pendo_key = _pendo_key("_".join(source))
+            earlier = sources.get(pendo_key)
+            if earlier is not None and self._first_time("collision", kind, pendo_key):
+                self._warn(
+                    f"Pendo {kind} metadata: {_source_path(kind, earlier)} and "
+                    f"{_source_path(kind, source)} both become the key {pendo_key!r} "
+                    f"(Pendo lowercases keys and allows only a-z, 0-9 and _); the value of "
+                    f"{_source_path(kind, source)} is kept. Rename one to keep both."
+                )
+            sources[pendo_key] = source
+            sanitized[pendo_key] = self._metadata_value(value, kind, pendo_key)
+
+    def _metadata_value(self, value: JSONValue, kind: str, pendo_key: str) -> JSONValue:
+        if isinstance(value, list):
+            return [_list_item_text(item) for item in value if item is not None]
+        if isinstance(value, str):
+            if len(value) > METADATA_STRING_MAX_CHARACTERS and self._first_time(
+                "long", kind, pendo_key
+            ):
+                self._warn(
+                    f"Pendo {kind} metadata {pendo_key!r} is {len(value):,} characters long; "
+                    f"Pendo keeps string values under {METADATA_STRING_MAX_CHARACTERS:,} "
+                    f"characters. Send a shorter value."
+                )
+            if kind == "visitor" and pendo_key == "id":
+                size = len(value.encode("utf-8", "surrogatepass"))
+                if size > VISITOR_ID_MAX_BYTES and self._first_time("id", kind, pendo_key):
+                    self._warn(
+                        f"The Pendo visitor id is {size} bytes in UTF-8; Pendo truncates "
+                        f"visitor ids over {VISITOR_ID_MAX_BYTES} bytes, so visitors whose ids "
+                        f"start alike would merge. Use a shorter id."
+                    )
+        return value
+
+    def _first_time(self, *warning: str) -> bool:
+        """Record ``warning`` (what and which key) and tell whether it is new."""
+        if warning in self._warned:
+            return False
+        self._warned.add(warning)
+        return True
+
+
+@lru_cache(maxsize=1024)
+def _pendo_key(source_key: str) -> str:
+    """Pendo keys are lowercase letters, digits and underscores, not starting with a digit."""
+    key = _INVALID_KEY_CHARACTER.sub("_", source_key.lower())
+    if not key:
+        return "_"
+    if key[0] in "0123456789":
+        return "_" + key
+    return key
+
+
+def _source_path(kind: str, source: tuple[str, ...]) -> str:
+    path = kind
+    for key in source:
+        path = join_path(path, key)
+    return path
+
+
+def _list_item_text(item: JSONValue) -> str:
+    """Pendo list metadata holds strings, so other items become their JSON text."""
+    if isinstance(item, str):
+        return item
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _may_exceed_property_limit(value: JSONValue) -> bool:
+    """Cheap pre-check: numbers, booleans, null and short strings always fit (integers
+    beyond 2**53 arrive as strings from ``to_json_value``)."""
+    if isinstance(value, str):
+        return len(value) > _PROPERTY_STRING_ALWAYS_SMALL
+    return isinstance(value, (dict, list))
+
+
+def _json_bytes(value: JSONValue) -> int:
+    """Size of the value as the agent sends it: JSON.stringify's compact UTF-8 text."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode("utf-8", "surrogatepass"))

@@ -1,0 +1,189 @@
+"""Browser harness: Debian's Chromium, the offline site, Pendo's hosts stood in for at the network edge.
+
+- ``site``: the assembled site (Pyodide, PyScript, the agent, our fresh wheel, test pages) on loopback.
+- ``pendo``: per test, routes every request of the browser context. Loopback goes to the site server;
+  Pendo's CDN hosts serve the real agent from npm ``@pendo/agent``; Pendo's data endpoints are answered as
+  Pendo does and recorded, decoded, in ``pendo.wire``; anything else is aborted and fails the test.
+- ``py``: a page with Pyodide booted and our wheel installed by micropip; ``py.run(code)`` runs Python there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Route
+
+from devtools.site import Site, assemble
+from devtools.server import SiteServer
+from devtools.wire import PIXEL_GIF, PendoRequest, PendoWire
+from pyodide_pendo.config import ENVIRONMENTS
+
+PAGES = Path(__file__).parent / "pages"
+AGENT_VERSION = json.loads((Path(__file__).parents[2] / "node_modules/@pendo/agent/package.json").read_text())[
+    "version"]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+PENDO_HOST = re.compile(r"^(?:[a-z0-9-]+\.)*pendo\.io$")
+AGENT_PATH = re.compile(r"^/agent/static/([^/]+)/pendo\.js$")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--disable-quic", "--no-first-run"]
+CDN_TO_DATA_HOST = {f"https://{cdn}": data for cdn, data in ENVIRONMENTS.values()}
+EDGE_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin",
+                "Cache-Control": "no-store"}
+
+
+def chromium_executable() -> str | None:
+    """``$PYODIDE_PENDO_CHROMIUM``, else Debian's ``/usr/bin/chromium``, else Playwright's own (None)."""
+    configured = os.environ.get("PYODIDE_PENDO_CHROMIUM")
+    if configured:
+        if not Path(configured).exists():
+            pytest.exit(f"PYODIDE_PENDO_CHROMIUM={configured} does not exist", returncode=3)
+        return configured
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or ""):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    executable = chromium_executable()
+    if executable is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            managed = Path(playwright.chromium.executable_path)
+        if not managed.exists():
+            pytest.exit("No Chromium for the browser tests: run `apt-get install chromium` (./dev test does it "
+                        "when run as root), or set PYODIDE_PENDO_CHROMIUM to a Chromium binary.", returncode=3)
+    return {**browser_type_launch_args, "executable_path": executable,
+            "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_FLAGS]}
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[tuple[Site, str]]:
+    built = assemble(extra_pages=PAGES)
+    server = SiteServer(built.root).start()
+    yield built, server.origin
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def origin(site: tuple[Site, str]) -> str:
+    return site[1]
+
+
+def agent_loader(origin: str, api_key: str, cdn_origin: str, delay_ms: int = 0) -> str:
+    """What Pendo's CDN would serve as ``pendo.js``: the npm agent, adopting ``window.pendo`` and its queue."""
+    data_host = CDN_TO_DATA_HOST[cdn_origin]
+    config = {"apiKey": api_key, "env": "prod", "server": data_host, "designerServer": data_host,
+              "assetHost": urlsplit(cdn_origin).hostname, "assetPath": f"agent/releases/{AGENT_VERSION}",
+              "loadAsModule": False}
+    load = f'import("{origin}/pendo/pendo.module.js").then((agent) => agent.loadAgent({json.dumps(config)}));'
+    return f"setTimeout(() => {{ {load} }}, {delay_ms});" if delay_ms else load
+
+
+@dataclass
+class PendoEdge:
+    """The network beyond the page. Set ``agent`` to ``"ok"``, ``"404"``, ``"abort"`` or a delay in ms."""
+
+    origin: str
+    wire: PendoWire = field(default_factory=PendoWire)
+    agent: str | int = "ok"
+    agent_requests: list[str] = field(default_factory=list)
+    other_pendo_requests: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+    def handle(self, route: Route) -> None:
+        request = route.request
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
+        if parts.scheme in ("data", "blob") or host in LOOPBACK_HOSTS:
+            route.continue_()
+        elif PENDO_HOST.match(host):
+            self._pendo(route, parts)
+        else:
+            self.violations.append(request.url)
+            route.abort()
+
+    def _pendo(self, route: Route, parts: Any) -> None:
+        request = route.request
+        agent_path = AGENT_PATH.match(parts.path)
+        if agent_path:
+            self.agent_requests.append(request.url)
+            if self.agent == "abort":
+                route.abort("blockedbyclient")
+            elif self.agent == "404":
+                route.fulfill(status=404, body="Not Found", headers=EDGE_HEADERS)
+            else:
+                delay = self.agent if isinstance(self.agent, int) else 0
+                cdn_origin = f"{parts.scheme}://{parts.hostname}"
+                route.fulfill(status=200, content_type="text/javascript", headers=EDGE_HEADERS,
+                              body=agent_loader(self.origin, agent_path.group(1), cdn_origin, delay))
+            return
+        recorded = PendoRequest.parse(request.method, request.url, request.post_data_buffer)
+        if recorded is not None:
+            self.wire.record(recorded)
+            route.fulfill(status=200, content_type="image/gif", headers=EDGE_HEADERS, body=PIXEL_GIF)
+        else:  # guide assets, the debugger: not part of what we test
+            self.other_pendo_requests.append(request.url)
+            route.fulfill(status=404, headers=EDGE_HEADERS, body="")
+
+
+@pytest.fixture
+def pendo(context: BrowserContext, origin: str) -> Iterator[PendoEdge]:
+    edge = PendoEdge(origin)
+    context.route("**/*", edge.handle)
+    yield edge
+    assert not edge.violations, f"requests left the machine: {edge.violations}"
+
+
+@dataclass
+class PyodidePage:
+    page: Page
+    wire: PendoWire
+    console: list[str]
+
+    def run(self, code: str) -> Any:
+        """Run Python (top-level await allowed) in the page; returns the last expression, converted to JSON."""
+        return self.page.evaluate(
+            """async (code) => {
+                const result = await pyodide.runPythonAsync(code);
+                if (result && typeof result.toJs === "function") {
+                    const value = result.toJs({dict_converter: Object.fromEntries, create_pyproxies: false});
+                    result.destroy();
+                    return value;
+                }
+                return result;
+            }""",
+            code,
+        )
+
+    def flush(self) -> None:
+        """Have the agent send what it batched, and wait for those requests to be answered."""
+        self.page.evaluate("() => window.pendo && window.pendo.flushNow ? window.pendo.flushNow() : null")
+        self.page.wait_for_timeout(150)
+
+
+@pytest.fixture
+def py(page: Page, pendo: PendoEdge, origin: str) -> PyodidePage:
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.goto(f"{origin}/test/pyodide.html")
+    page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
+    return PyodidePage(page, pendo.wire, console)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)

@@ -1,0 +1,21 @@
+"""The whole chain once: Python in Pyodide → our package → the real Pendo agent → the wire."""
+
+
+def test_identify_and_track_reach_pendo(py):
+    py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("smoke-key")
+rudderanalytics.identify("user-42", {"email": "ada@example.com", "plan": "pro"})
+rudderanalytics.track("Order Completed", {"total": 42.5, "currency": "EUR"})
+await rudderanalytics.ready()
+""")
+    py.flush()
+
+    visitor = py.wire.visitor()
+    assert visitor["id"] == "user-42"
+    assert visitor["email"] == "ada@example.com"
+    assert visitor["plan"] == "pro"
+    track = py.wire.track_events()[-1]
+    assert track["track_event_name"] == "Order Completed"
+    assert track["props"] == {"total": 42.5, "currency": "EUR"}
+    assert track["visitor_id"] == "user-42"
