@@ -82,7 +82,7 @@ def split_callback(*values: object) -> tuple[list[object], Callback | None]:
     """Cut the arguments at the first callable: it is the callback and what follows it is ignored."""
     for index, value in enumerate(values):
         if callable(value):
-            return [*values[:index], *([None] * (len(values) - index - 1))], value  # type: ignore[return-value]
+            return [*values[:index], *([None] * (len(values) - index))], value  # type: ignore[return-value]
     return list(values), None
 
 

@@ -231,8 +231,15 @@ class IdentityStore:
             return None
 
     def write(self, key: str, value: JSONValue | None) -> None:
-        """Store ``value``; ``None``, ``""`` and ``{}`` remove the key, as v3 does for cleared values."""
-        if value is None or value == "" or value == {}:
-            self._store.remove(key)
-        else:
-            self._store.set(key, encode_value(value))
+        """Store ``value``; ``None``, ``""`` and ``{}`` remove the key, as v3 does for cleared values.
+
+        A storage that refuses (a full localStorage, cookies blocked) is the page's fault, not the caller's:
+        it is reported and the identity lives on in memory for this page.
+        """
+        try:
+            if value is None or value == "" or value == {}:
+                self._store.remove(key)
+            else:
+                self._store.set(key, encode_value(value))
+        except Exception as error:
+            self._warn(f"Could not write {key!r} to storage (the identity is kept in memory only): {error}")
