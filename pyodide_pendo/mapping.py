@@ -53,7 +53,8 @@ class PendoMapper:
     def _metadata(self, identifier: str | None, traits: Mapping[str, Any], kind: str) -> dict[str, JSONValue]:
         if identifier is None:
             return {}
-        return {**self._sanitizer.metadata(traits, kind=kind), "id": identifier}
+        # The id goes through the sanitizer too, for Pendo's visitor-id length check; it wins over a trait "id".
+        return self._sanitizer.metadata({**traits, "id": identifier}, kind=kind)
 
     def identity(self, user_id: str | None, anonymous_id: str, user_traits: Mapping[str, Any],
                  group_id: str | None, group_traits: Mapping[str, Any]) -> dict[str, JSONValue]:

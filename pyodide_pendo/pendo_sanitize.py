@@ -124,8 +124,14 @@ class PendoSanitizer:
 
 @lru_cache(maxsize=1024)
 def _pendo_key(source_key: str) -> str:
-    """Pendo keys are lowercase letters, digits and underscores, not starting with a digit."""
+    """Pendo keys are lowercase letters, digits and underscores, not starting with a digit.
+
+    ``__proto__`` is valid by those rules but JavaScript drops it when the agent copies the metadata
+    (assigning it sets the prototype instead), so it becomes ``_proto_``.
+    """
     key = _INVALID_KEY_CHARACTER.sub("_", source_key.lower())
+    if key == "__proto__":
+        return "_proto_"
     if not key:
         return "_"
     if key[0] in "0123456789":

@@ -68,9 +68,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_FLAGS]}
 
 
+RUDDERSTACK_COOKIES = Path(__file__).parents[2] / "node_modules/@rudderstack/analytics-js-cookies/dist/npm/modern/esm"
+
+
 @pytest.fixture(scope="session")
 def site() -> Iterator[tuple[Site, str]]:
     built = assemble(extra_pages=PAGES)
+    # RudderStack's own cookie code (npm @rudderstack/analytics-js-cookies), for the interop tests.
+    shutil.copyfile(RUDDERSTACK_COOKIES / "index.mjs", built.root / "test" / "rudderstack-cookies.mjs")
     server = SiteServer(built.root).start()
     yield built, server.origin
     server.stop()
@@ -166,6 +171,11 @@ class PyodidePage:
             }""",
             code,
         )
+
+    def reload(self) -> None:
+        """Reload the page (cookies and storage stay) and wait for Pyodide and our wheel again."""
+        self.page.reload()
+        self.page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
 
     def flush(self) -> None:
         """Have the agent send what it batched, and wait for those requests to be answered."""
