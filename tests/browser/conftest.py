@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +172,17 @@ class PyodidePage:
             }""",
             code,
         )
+
+    def wait_for_track(self, name: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Flush until the agent has sent the track event ``name``; returns it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.page.evaluate("() => window.pendo && window.pendo.flushNow ? window.pendo.flushNow() : null")
+            for event in self.wire.track_events():
+                if event["track_event_name"] == name:
+                    return event
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"no track event {name!r} reached the wire within {timeout} s")
 
     def reload(self) -> None:
         """Reload the page (cookies and storage stay) and wait for Pyodide and our wheel again."""

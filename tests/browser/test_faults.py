@@ -1,0 +1,149 @@
+"""Faults of the page and the network never raise into the caller and never lose events silently."""
+
+from __future__ import annotations
+
+import pytest
+
+LOAD_AND_CALL = """
+from pyodide_pendo import rudderanalytics, PendoLoadError
+rudderanalytics.load("fault-key", ready_timeout={timeout})
+rudderanalytics.identify("user-1", {{"plan": "pro"}})
+rudderanalytics.track("While Loading")
+try:
+    await rudderanalytics.ready()
+    outcome = "ready"
+except PendoLoadError as error:
+    outcome = f"{{type(error).__name__}}: {{error}} | {{error.url}}"
+rudderanalytics.track("After Failure")
+[outcome, rudderanalytics.stats()]
+"""
+
+
+@pytest.mark.parametrize(("agent", "words"), [
+    ("404", "failed to load"),
+    ("abort", "failed to load"),
+    (4_000, "not ready within 1 s"),
+])
+def test_an_agent_that_never_arrives(py, pendo, agent, words):
+    pendo.agent = agent
+    outcome, stats = py.run(LOAD_AND_CALL.format(timeout=1))
+    assert outcome.startswith("PendoLoadError: ")
+    assert words in outcome
+    assert "blocked" in outcome
+    assert outcome.endswith("| https://cdn.pendo.io/agent/static/fault-key/pendo.js")
+    assert stats["state"] == "failed"
+    assert stats["undelivered"] == 3 and stats["sent"] == 0 and stats["waiting"] == 0
+    assert sum("events are not reaching Pendo" in line for line in py.console) == 1
+
+
+def test_the_ready_callback_receives_the_error(py, pendo):
+    pendo.agent = "404"
+    received = py.run("""
+from pyodide_pendo import rudderanalytics
+import asyncio
+received = []
+rudderanalytics.ready(lambda error=None: received.append(type(error).__name__))
+rudderanalytics.load("fault-key")
+while not received:
+    await asyncio.sleep(0.05)
+received
+""")
+    assert received == ["PendoLoadError"]
+
+
+def test_an_agent_arriving_late_within_the_timeout_gets_every_call_in_order(py, pendo):
+    pendo.agent = 1_500
+    stats = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("late-key", ready_timeout=20)
+rudderanalytics.identify("user-1")
+for number in range(20):
+    rudderanalytics.track(f"Event {number}")
+waiting = rudderanalytics.stats()["waiting"]
+await rudderanalytics.ready()
+[waiting, rudderanalytics.stats()]
+""")
+    py.flush()
+    assert stats[0] == 21
+    assert stats[1]["sent"] == 21 and stats[1]["waiting"] == 0 and stats[1]["undelivered"] == 0
+    assert [event["track_event_name"] for event in py.wire.track_events()] == [f"Event {n}" for n in range(20)]
+    assert all(event["visitor_id"] == "user-1" for event in py.wire.track_events())
+
+
+def test_the_waiting_queue_is_bounded_and_reports_overflow(py, pendo):
+    pendo.agent = 1_000
+    stats = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("late-key", queue_size=5)
+for number in range(8):
+    rudderanalytics.track(f"Event {number}")
+await rudderanalytics.ready()
+rudderanalytics.stats()
+""")
+    py.flush()
+    assert (stats["sent"], stats["dropped"]) == (5, 3)
+    assert [event["track_event_name"] for event in py.wire.track_events()] == [f"Event {n}" for n in range(5)]
+    assert any("queue for the Pendo agent is full" in line for line in py.console)
+
+
+def test_an_agent_whose_track_throws(py):
+    stats = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("throwing-key")
+await rudderanalytics.ready()
+import js
+from pyodide.ffi import create_proxy
+def explode(*arguments):
+    raise RuntimeError("track exploded inside the agent")
+original_track = js.pendo.track
+js.pendo.track = create_proxy(explode)
+rudderanalytics.track("Lost")
+js.pendo.track = original_track
+rudderanalytics.track("Delivered")
+rudderanalytics.identify("user-after")
+rudderanalytics.stats()
+""")
+    py.flush()
+    assert (stats["undelivered"], stats["sent"]) == (1, 2)
+    assert [event["track_event_name"] for event in py.wire.track_events()] == ["Delivered"]
+    assert py.wire.visitor()["id"] == "user-after"
+    assert any("pendo.track failed inside the agent" in line for line in py.console)
+
+
+def test_page_code_replacing_window_pendo_does_not_divert_our_calls(py):
+    """We keep the agent object we adopted (the agent upgrades that object in place when it loads)."""
+    stats = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("replaced-key")
+await rudderanalytics.ready()
+import js
+js.window.pendo = js.JSON.parse('{"track": null}')
+rudderanalytics.track("Still Delivered")
+rudderanalytics.identify("user-1")
+rudderanalytics.stats()
+""")
+    assert (stats["sent"], stats["undelivered"]) == (2, 0)
+    py.wait_for_track("Still Delivered")
+    assert py.wire.visitor()["id"] == "user-1"
+
+
+def test_pendo_disabled_by_the_page(py):
+    """A site disables Pendo with ``window.pendo_options = {disablePendo: true}``: the agent stays a stub."""
+    py.page.evaluate("() => { window.pendo_options = {disablePendo: true}; }")
+    outcome = py.run("""
+from pyodide_pendo import rudderanalytics, PendoLoadError
+rudderanalytics.load("disabled-key", ready_timeout=2)
+rudderanalytics.track("Disabled")
+try:
+    await rudderanalytics.ready()
+    state = "ready"
+except PendoLoadError as error:
+    state = str(error)
+rudderanalytics.track("Still No Exception")
+[state, rudderanalytics.stats()]
+""")
+    py.flush()
+    state, stats = outcome
+    assert "not ready within 2 s" in state
+    assert (stats["undelivered"], stats["sent"]) == (2, 0)
+    assert py.wire.track_events() == []
