@@ -103,6 +103,7 @@ class PendoDestination:
     _ready_callbacks: list[Callable[[PendoLoadError | None], object]] = field(default_factory=list)
     _warned_failure: bool = False
     _warned_overflow: bool = False
+    _warned_agent_error: bool = False
 
     @property
     def state(self) -> AgentState:
@@ -222,7 +223,10 @@ class PendoDestination:
             try:
                 self.agent.call(call.method, call.arguments_json())
             except Exception as error:  # JavaScript raised inside the agent: count it, never re-raise
-                logger.warning("pendo.%s failed inside the agent: %s", call.method, error)
+                level = logging.DEBUG if self._warned_agent_error else logging.WARNING
+                self._warned_agent_error = True
+                logger.log(level, "pendo.%s failed inside the agent: %s (such calls are counted as undelivered "
+                           "in stats(); later ones are logged at debug level)", call.method, error)
                 self._undelivered(delivery, f"pendo.{call.method} raised: {error}")
                 return
         self.stats.sent += 1
