@@ -70,13 +70,9 @@ class _Settled:
             if destination is not None and destination.state in ("ready", "failed"):
                 break
             yield from asyncio.sleep(0.02).__await__()
-        if destination.state == "failed":
-            raise destination_error(destination)
-
-
-def destination_error(destination: PendoDestination) -> PendoLoadError:
-    assert destination._plan is not None
-    return PendoLoadError(destination.stats.error or "the Pendo agent failed", url=destination._plan.script_url)
+        error = destination.load_error()
+        if error is not None:
+            raise error
 
 
 class Analytics:
@@ -124,6 +120,9 @@ class Analytics:
                                              config.ready_timeout, **destination_options)
         self._destination.stats.filtered += self._pre_destination_stats.filtered
         self._destination.stats.dropped += self._pre_destination_stats.dropped
+        for callback in self._pending_ready:
+            self._destination.on_settled(callback)
+        self._pending_ready.clear()
         self._consent = config.consent
         if config.debug:
             logger.setLevel(logging.DEBUG)
@@ -169,7 +168,7 @@ class Analytics:
             def settled(error: PendoLoadError | None) -> None:
                 callback() if error is None else callback(error)
 
-            if self._destination is not None and self._destination.state != "idle":
+            if self._destination is not None:
                 self._destination.on_settled(settled)
             else:
                 self._pending_ready.append(settled)
@@ -280,11 +279,6 @@ class Analytics:
                 listener(payload)
             except Exception:
                 logger.exception("a %r listener raised; the analytics pipeline goes on", kind)
-        if kind == "state" and payload["state"] in ("ready", "failed") and self._pending_ready:
-            assert self._destination is not None
-            callbacks, self._pending_ready = self._pending_ready, []
-            for callback in callbacks:
-                self._destination.on_settled(callback)
 
     def _count_filtered(self, count: int) -> None:
         stats = self._destination.stats if self._destination else self._pre_destination_stats

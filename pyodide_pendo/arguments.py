@@ -186,16 +186,20 @@ def normalize_page(category: object, name: object, properties: object, options: 
         category, name, properties, options = None, None, category, name
     elif isinstance(category, str) and (name is None or isinstance(name, Mapping)):  # page(name, properties, options)
         category, name, properties, options = None, category, name, properties
-    for argument, value in (("category", category), ("name", name)):
-        if value is not None and not isinstance(value, str):
-            raise TypeError(f"page {argument} must be a str, not {type(value).__name__}")
+    page_category, page_name = _page_text(category, "category"), _page_text(name, "name")
     page_properties = normalize_mapping(properties, argument="properties", warn=warn)
-    if name is not None:
-        page_properties["name"] = name
-    if category is not None:
-        page_properties["category"] = category
-    return PageCall(category, name, page_properties, normalize_options(options, warn=warn),  # type: ignore[arg-type]
+    if page_name is not None:
+        page_properties["name"] = page_name
+    if page_category is not None:
+        page_properties["category"] = page_category
+    return PageCall(page_category, page_name, page_properties, normalize_options(options, warn=warn),
                     found or _check_callback(callback))
+
+
+def _page_text(value: object, argument: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"page {argument} must be a str, not {type(value).__name__}")
 
 
 def normalize_alias(to: object, from_: object, options: object, callback: object, *, warn: Warn) -> AliasCall:

@@ -165,8 +165,7 @@ class PendoDestination:
             self.stats.waiting -= 1
             self._undelivered(delivery, reason)
         self._warn_failure(reason, undelivered)
-        assert self._plan is not None
-        self._settle(PendoLoadError(reason, url=self._plan.script_url))
+        self._settle(self.load_error())
 
     def _warn_failure(self, reason: str, undelivered: int) -> None:
         if not self._warned_failure:
@@ -179,13 +178,16 @@ class PendoDestination:
         for callback in callbacks:
             self._guarded("a ready callback", callback, error)
 
+    def load_error(self) -> PendoLoadError | None:
+        """The error to report once failed, else ``None``."""
+        if self.state != "failed" or self._plan is None:
+            return None
+        return PendoLoadError(self.stats.error or "the Pendo agent failed", url=self._plan.script_url)
+
     def on_settled(self, callback: Callable[[PendoLoadError | None], object]) -> None:
         """Run ``callback(None)`` once ready or ``callback(error)`` once failed (now, if already settled)."""
-        if self.state == "ready":
-            self._guarded("a ready callback", callback, None)
-        elif self.state == "failed":
-            assert self._plan is not None and self.stats.error is not None
-            self._guarded("a ready callback", callback, PendoLoadError(self.stats.error, url=self._plan.script_url))
+        if self.state in ("ready", "failed"):
+            self._guarded("a ready callback", callback, self.load_error())
         else:
             self._ready_callbacks.append(callback)
 

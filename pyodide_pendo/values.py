@@ -39,7 +39,7 @@ def join_path(path: str, key: str | int) -> str:
 
     Keys that are not identifiers are quoted, so ``a.b`` and ``{"a.b": ...}`` stay distinct.
     """
-    if type(key) is int:
+    if isinstance(key, int):
         return f"{path}[{key}]"
     if key.isidentifier():
         return f"{path}.{key}"
@@ -204,7 +204,8 @@ def _exact_int(value: int, path: str, warn: Warn) -> int | str:
     return text
 
 
-def _non_finite(value: float | Decimal, path: str, warn: Warn) -> None:
+def _non_finite(value: float | Decimal, path: str, warn: Warn) -> JSONValue:
+    """Always ``None`` (JSON's null), after saying so."""
     warn(
         f"{path} is {value}, which JSON cannot represent; it is sent as null. "
         f"Pass None or a finite number to silence this warning."
@@ -212,7 +213,7 @@ def _non_finite(value: float | Decimal, path: str, warn: Warn) -> None:
     return None
 
 
-def _convert_decimal(value: Decimal, path: str, warn: Warn) -> int | float | str | None:
+def _convert_decimal(value: Decimal, path: str, warn: Warn) -> JSONValue:
     if not value.is_finite():
         return _non_finite(value, path, warn)
     if value == value.to_integral_value():
