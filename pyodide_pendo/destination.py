@@ -30,6 +30,7 @@ logger = logging.getLogger("pyodide_pendo")
 
 AgentState = Literal["idle", "loading", "ready", "failed"]
 POLL_INTERVAL = 0.025
+DEBUGGING_ATTEMPTS = 50
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class AgentPort(Protocol):
     def call(self, method: str, arguments_json: str) -> None:
         """Call ``window.pendo[method](...arguments)``; raises if the agent throws."""
 
-    def enable_debugging(self) -> None: ...
+    def enable_debugging(self) -> bool:
+        """Turn on Pendo's debugging; ``False`` while the agent cannot yet (it is still settling in)."""
 
 
 @dataclass
@@ -142,6 +144,18 @@ class PendoDestination:
                            f"{self.ready_timeout:g} s: it was blocked (an ad blocker, a network or content policy) "
                            "or is unreachable")
 
+    async def _enable_debugging(self) -> None:
+        """Right after ready the agent may refuse (it has not yet settled which frame leads): retry briefly."""
+        for _ in range(DEBUGGING_ATTEMPTS):
+            try:
+                if self.agent.enable_debugging():
+                    return
+            except Exception as error:
+                logger.warning("pendo.enableDebugging failed: %s", error)
+                return
+            await asyncio.sleep(POLL_INTERVAL * 4)
+        logger.warning("Pendo's debugging could not be turned on")
+
     def _set_state(self, state: AgentState, error: str | None = None) -> None:
         self.stats.state, self.stats.error = state, error
         self.notify("state", {"state": state, "error": error})
@@ -150,7 +164,7 @@ class PendoDestination:
         self._set_state("ready")
         assert self._plan is not None
         if self._plan.debug:
-            self._guarded("enable_debugging", self.agent.enable_debugging)
+            self.schedule(self._enable_debugging())
         while self._queue:
             delivery = self._queue.popleft()
             self.stats.waiting -= 1

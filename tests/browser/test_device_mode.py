@@ -257,3 +257,13 @@ second.track("From The Second Instance")
     py.flush()
     assert len(pendo.agent_requests) == 1
     assert py.wire.track_events()[-1]["track_event_name"] == "From The Second Instance"
+
+
+def test_debug_turns_on_pendo_debugging_and_our_verbose_log(py, pendo):
+    load(py, debug=True)
+    py.run("""rudderanalytics.track("Debugged")""")
+    py.wait_for_track("Debugged")
+    assert py.page.evaluate("() => pendo.isDebuggingEnabled(true)") is True
+    assert py.run("import logging\nlogging.getLogger('pyodide_pendo').isEnabledFor(logging.DEBUG)") is True
+    # The debugger itself comes from Pendo's CDN (stood in for here with a 404).
+    assert any("debugger" in url for url in pendo.other_pendo_requests)

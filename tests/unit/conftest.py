@@ -37,8 +37,9 @@ class RecordingAgent:
             raise RuntimeError(f"TypeError: {method} exploded")
         self.calls.append((method, json.loads(arguments_json)))
 
-    def enable_debugging(self) -> None:
+    def enable_debugging(self) -> bool:
         self.calls.append(("enableDebugging", []))
+        return True
 
     def of(self, method: str) -> list[list[Any]]:
         return [arguments for name, arguments in self.calls if name == method]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from pyodide_pendo import Analytics
 
 
@@ -63,6 +65,8 @@ def test_track_page_alias_and_reset(analytics: Analytics, agent) -> None:
                                         "account": {}}]
 
 
-def test_debug_turns_on_pendo_debugging_once_ready(analytics: Analytics, agent) -> None:
+def test_debug_turns_on_pendo_debugging_once_ready(analytics: Analytics, agent, schedule) -> None:
     analytics.load("KEY", debug=True)
+    assert agent.of("enableDebugging") == []
+    asyncio.run(schedule.coroutines.pop())
     assert agent.of("enableDebugging") == [[]]
