@@ -13,7 +13,7 @@ Rules (RudderStack v3, with one deliberate difference):
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +35,20 @@ def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
     return merged
 
 
+def random_uuid() -> str:
+    """A random UUID v4 as text, like ``str(uuid.uuid4())`` from the same 16 ``os.urandom`` bytes.
+
+    Formatted directly: half the cost of building a ``uuid.UUID`` in Pyodide (every message takes one), and
+    importing the ``uuid`` module costs about 25 ms there.
+    """
+    random_bytes = os.urandom(16)
+    digits = random_bytes.hex()
+    variant = "89ab"[random_bytes[8] >> 4 & 3]  # the RFC 4122 variant: 10xx in the top bits of byte 8
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+
+
 def new_anonymous_id() -> str:
-    return str(uuid.uuid4())
+    return random_uuid()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ from .pendo_sanitize import PendoSanitizer
 from .values import JSONValue
 
 ANONYMOUS_PREFIX = "_PENDO_T_"
+# ``JSON.stringify``'s form. One encoder for all calls: ``json.dumps`` with options builds a new one each time,
+# which is most of its cost in Pyodide.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 PARENT_ACCOUNT_TRAIT = "parentAccount"
 
 
@@ -39,7 +42,7 @@ class PendoCall:
 
     def arguments_json(self) -> str:
         """The arguments as JSON text: what crosses into JavaScript (one string, no proxies)."""
-        return json.dumps(self.arguments, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _JSON_ENCODER.encode(self.arguments)
 
 
 def visitor_id(user_id: str | None, anonymous_id: str) -> str:

@@ -7,7 +7,6 @@ ones RudderStack's JavaScript SDK builds.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,7 +14,7 @@ from typing import Any, Protocol
 
 from . import __version__
 from .arguments import CallOptions, JSONObject
-from .identity import IdentitySnapshot, deep_merge
+from .identity import IdentitySnapshot, deep_merge, random_uuid
 
 LIBRARY = {"name": "pyodide-pendo", "version": __version__}
 DEFAULT_INTEGRATIONS: JSONObject = {"All": True}
@@ -57,8 +56,12 @@ class FixedEnvironment:
 
 
 def iso_timestamp(moment: datetime) -> str:
-    """``2026-11-26T04:05:06.789Z``, as JavaScript's ``Date.toJSON`` writes it."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """``2026-11-26T04:05:06.789Z``, as JavaScript's ``Date.toJSON`` writes it.
+
+    ``isoformat`` (milliseconds truncated, as ``Date`` keeps them) without its ``+00:00``: cheaper than
+    ``strftime`` in Pyodide, and this runs for every message.
+    """
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def utc_now() -> datetime:
@@ -93,15 +96,17 @@ class MessageBuilder:
         if options.context:
             context = deep_merge(context, options.context)
         sent_at = timestamp or self.now()
+        integrations = (deep_merge(self._integrations, options.integrations) if options.integrations
+                        else dict(self._integrations))  # a copy either way: hooks may change the message
         return {
             "type": message_type,
-            "messageId": str(uuid.uuid4()),
+            "messageId": random_uuid(),
             "anonymousId": options.anonymous_id or identity.anonymous_id,
             "userId": identity.user_id,
             "channel": "web",
             "originalTimestamp": options.original_timestamp or sent_at,
             "sentAt": sent_at,
             "context": context,
-            "integrations": deep_merge(self._integrations, options.integrations or {}),
+            "integrations": integrations,
             **fields,
         }

@@ -1,0 +1,80 @@
+"""10,000 calls through the public API into the real agent leave no proxy behind.
+
+Payloads cross into JavaScript as JSON text, so a call should leave nothing on either side of the bridge. The
+counters are Pyodide's own (private, for tests): ``hiwire.num_keys()`` counts JavaScript objects Python holds,
+and with allocation tracing ``pyproxy_alloc_map`` holds every PyProxy created and not yet destroyed. Both are
+read in the same synchronous JavaScript turn as the calls, so the harness's own proxies are not counted.
+Performance figures come from ``./dev bench``, never from this test.
+"""
+
+from __future__ import annotations
+
+import json
+
+CALLS = 10_000
+
+CALLS_CODE = """
+import json
+from pyodide_pendo import rudderanalytics
+
+PROPERTIES = {"order_id": "ord-1042", "total": 42.5, "currency": "EUR", "items": 3, "coupon": None,
+              "first_order": True, "category": "books", "sku": "B-1234", "discount": 0.1, "channel": "web"}
+TRAITS = {"email": "ada@example.com", "name": "Ada Lovelace", "plan": "pro", "logins": 42, "verified": True}
+callbacks = []
+
+def on_delivered(message):
+    callbacks.append(message["type"])
+
+def make_calls(count):
+    '''Every kind of call the agent receives, with callbacks; a reset (clearSession) every 2,500 calls.'''
+    callbacks.clear()
+    for index in range(count):
+        kind = index % 4
+        if kind == 0:
+            rudderanalytics.track("Leak Check", PROPERTIES, on_delivered)
+        elif kind == 1:
+            rudderanalytics.identify("user-42", TRAITS, on_delivered)
+        elif kind == 2:
+            rudderanalytics.group("acme", {"name": "Acme", "employees": 120}, on_delivered)
+        else:
+            rudderanalytics.page("Checkout", {"step": index}, on_delivered)
+        if index % 2_500 == 2_499:
+            rudderanalytics.reset()
+    return json.dumps({"stats": rudderanalytics.stats(), "callbacks": len(callbacks)})
+"""
+
+# Counters, the calls, counters again: one synchronous turn, after a full collection on the Python side.
+MEASURE = """(count) => {
+    const module = pyodide._module;
+    const counters = () => {
+        pyodide.runPython("import gc; gc.collect()");
+        return {hiwire_keys: module.hiwire.num_keys(), pyproxies: module.pyproxy_alloc_map.size};
+    };
+    const before = counters();
+    const result = JSON.parse(pyodide.runPython(`make_calls(${count})`));
+    return {before, after: counters(), ...result};
+}"""
+
+
+def test_ten_thousand_calls_leave_no_proxies(py):
+    py.page.evaluate("() => pyodide._module.enable_pyproxy_allocation_tracing()")
+    py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("leak-key")
+await rudderanalytics.ready()
+""")
+    py.run(CALLS_CODE)
+    warm_up = py.page.evaluate(MEASURE, 100)
+    assert warm_up["callbacks"] == 100
+
+    measured = py.page.evaluate(MEASURE, CALLS)
+    py.page.evaluate("() => pyodide._module.disable_pyproxy_allocation_tracing()")
+
+    assert measured["after"] == measured["before"], json.dumps(measured)
+    assert measured["callbacks"] == CALLS
+    stats = measured["stats"]
+    assert stats["state"] == "ready"
+    assert (stats["undelivered"], stats["dropped"], stats["filtered"], stats["waiting"]) == (0, 0, 0, 0)
+    assert stats["sent"] == warm_up["stats"]["sent"] + CALLS + CALLS // 2_500
+    py.run('from pyodide_pendo import rudderanalytics\nrudderanalytics.track("Leak Check Done")')
+    assert py.wait_for_track("Leak Check Done")["track_event_name"] == "Leak Check Done"
