@@ -1,21 +1,165 @@
-"""``./dev demo``: assemble the site and serve the demo on loopback until interrupted."""
+"""``./dev demo``: the interactive demo on loopback, with this server standing in for Pendo by default.
+
+Two modes, picked by the environment:
+
+- Offline (default): the page loads the real agent from npm ``@pendo/agent`` through ``web/pendo-agent.mjs``
+  (our self-hosted loader), and this server is Pendo's data host: ``load(agent_url=…/pendo-agent.mjs,
+  pendo_options={"dataHost": <this origin>})``. It answers ``/data/ptm.gif/<key>`` and ``/data/guide.json/<key>``
+  as Pendo does (a 1x1 GIF), decodes them into a ``PendoWire`` and serves what it received at
+  ``/collected.json`` for the page's panel.
+- Pendo: with ``PENDO_API_KEY`` (and optionally ``PENDO_ENV``, e.g. ``eu``) set, the page loads Pendo's agent
+  from Pendo's CDN and sends to Pendo; nothing is collected here.
+
+The page reads its settings from ``/demo-config.json``. ``/`` (``index.html``) is rendered with the same
+settings on the early-start script's ``data-`` attributes, so the agent starts loading while Pyodide boots.
+"""
 
 from __future__ import annotations
 
 import argparse
+import html
+import json
+import os
+import threading
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from devtools.server import SiteServer
-from devtools.site import assemble
+from devtools.server import Route, SiteServer
+from devtools.wire import PIXEL_GIF, PendoRequest, PendoWire
+from pyodide_pendo.config import API_KEY_PATTERN, ENVIRONMENT_ALIASES, ENVIRONMENTS
+
+OFFLINE_API_KEY = "demo-key"
+EARLY_START_PLACEHOLDER = "@DEMO_EARLY_START_ATTRIBUTES@"
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """Where the page's events go: ``api_key`` and ``env`` for Pendo, or offline (``env`` is ``None``)."""
+
+    api_key: str = OFFLINE_API_KEY
+    env: str | None = None
+
+    @property
+    def offline(self) -> bool:
+        return self.env is None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> DemoSettings:
+        api_key = environ.get("PENDO_API_KEY", "").strip()
+        if not api_key:
+            return cls()
+        if not API_KEY_PATTERN.fullmatch(api_key):
+            raise SystemExit("PENDO_API_KEY does not look like a Pendo API key (letters, digits, '-' and '_')")
+        env = environ.get("PENDO_ENV", "io").strip() or "io"
+        env = ENVIRONMENT_ALIASES.get(env, env)
+        if env not in ENVIRONMENTS:
+            raise SystemExit(f"PENDO_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env!r}")
+        return cls(api_key, env)
+
+    def page_config(self, origin: str) -> dict[str, Any]:
+        """``/demo-config.json``: what the page passes to ``load()``, plus where to poll for the wire."""
+        if self.offline:
+            return {"mode": "offline", "apiKey": self.api_key, "agentUrl": f"{origin}/pendo-agent.mjs",
+                    "pendoOptions": {"dataHost": origin}, "collector": "/collected.json"}
+        return {"mode": "pendo", "apiKey": self.api_key, "env": self.env, "agentUrl": None, "pendoOptions": None,
+                "collector": None}
+
+    def early_start_attributes(self) -> str:
+        """The early-start script's attributes: the same agent the page's ``load()`` will ask for."""
+        attributes = {"data-api-key": self.api_key}
+        if self.offline:
+            attributes["data-agent-url"] = "/pendo-agent.mjs"
+        else:
+            attributes["data-env"] = self.env or "io"
+        return " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
+
+
+class Collector:
+    """Pendo's data endpoints, answered as Pendo answers them; what arrives is decoded and kept."""
+
+    def __init__(self) -> None:
+        self.wire = PendoWire()
+        self._arrivals: list[tuple[float, PendoRequest]] = []  # for the early-start benchmark
+        self._lock = threading.Lock()
+
+    def receive(self, method: str, url: str, body: bytes) -> bool:
+        """Record a request to ``…/data/<endpoint>/<key>``; ``False`` for any other URL."""
+        request = PendoRequest.parse(method, url, body)
+        if request is None:
+            return False
+        with self._lock:
+            self._arrivals.append((time.time(), request))
+        self.wire.record(request)
+        return True
+
+    def arrivals(self) -> list[tuple[float, PendoRequest]]:
+        """Every request so far, with the ``time.time()`` it arrived at."""
+        with self._lock:
+            return list(self._arrivals)
+
+    def as_json(self) -> bytes:
+        return json.dumps({"events": self.wire.events(), "endpoints": self.wire.endpoints()}).encode()
+
+
+class DemoServer:
+    """The demo site with its dynamic parts: the rendered page, its config and, offline, the collector."""
+
+    def __init__(self, root: Path, settings: DemoSettings, *, port: int = 0) -> None:
+        self._root = root
+        self.settings = settings
+        self.collector = Collector()
+        routes: dict[str, Route] = {"/demo-config.json": self._config}
+        if settings.offline:
+            routes |= {"/data/": self._data, "/collected.json": self._collected}
+        routes["/"] = self._page  # last: it answers "/" and "/index.html" and lets the rest be served as files
+        self._server = SiteServer(root, port=port, routes=routes)
+
+    @property
+    def origin(self) -> str:
+        return self._server.origin
+
+    def _data(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
+        if not self.collector.receive(method, f"{self.origin}{path}?{query}", body):
+            return None
+        return 200, {"Content-Type": "image/gif"}, PIXEL_GIF
+
+    def _collected(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return 200, JSON_HEADERS, self.collector.as_json()
+
+    def _config(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return 200, JSON_HEADERS, json.dumps(self.settings.page_config(self.origin)).encode()
+
+    def _page(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
+        if path not in ("/", "/index.html"):
+            return None
+        text = (self._root / "index.html").read_text()
+        text = text.replace(EARLY_START_PLACEHOLDER, self.settings.early_start_attributes())
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, text.encode()
+
+    def start(self) -> DemoServer:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
 
 
 def main() -> None:
+    from devtools.site import assemble
+
     parser = argparse.ArgumentParser(description="Serve the pyodide-pendo demo.")
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
     options = parser.parse_args()
+    settings = DemoSettings.from_environment()
     site = assemble()
-    server = SiteServer(site.root, port=options.port).start()
-    print(f"pyodide-pendo demo: open {server.origin}/ (Ctrl-C to stop)", flush=True)
+    server = DemoServer(site.root, settings, port=options.port).start()
+    where = ("offline: the npm agent, this server as Pendo's data host" if settings.offline
+             else f"sending to Pendo ({settings.env}) with PENDO_API_KEY")
+    print(f"pyodide-pendo demo ({where}): open {server.origin}/ (Ctrl-C to stop)", flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -1,0 +1,199 @@
+"""The demo (``web/``, served by ``devtools/demo.py``), driven as a person would: fill, click, read the panel.
+
+Offline the demo server is Pendo's data host, so what the agent sent is in ``demo.collector.wire``; in the
+Pendo mode (``PENDO_API_KEY``) the agent goes to Pendo's hosts, stood in for by the ``pendo`` fixture.
+The first test leaves a screenshot of the demo at ``build/demo.png``; with ``UPDATE_DEMO_SCREENSHOT=1`` it also
+refreshes ``docs/demo.png``, the one the README shows (a normal run leaves the checkout untouched).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from devtools.demo import DemoServer, DemoSettings
+
+ROOT = Path(__file__).parents[2]
+SCREENSHOT = ROOT / "build" / "demo.png"
+README_SCREENSHOT = ROOT / "docs" / "demo.png"
+BOOT_TIMEOUT_MS = 120_000  # Pyodide's boot and the wheel's install, on a busy 2-core machine
+EVENT_TIMEOUT_MS = 30_000  # the demo polls its server and has the agent send every half second
+
+
+@pytest.fixture
+def demo(site: Any) -> Iterator[DemoServer]:
+    built, _ = site
+    server = DemoServer(built.root, DemoSettings()).start()
+    yield server
+    server.stop()
+
+
+def open_demo(page: Page, origin: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{origin}/")
+    expect(page.locator("body")).to_have_attribute("data-python", "ready", timeout=BOOT_TIMEOUT_MS)
+    expect(page.locator("#agent-state")).to_have_text("ready", timeout=EVENT_TIMEOUT_MS)
+
+
+def submit(page: Page, form: str, button: str, **fields: str) -> None:
+    """Fill the form's fields (by their labels) and click its button."""
+    call = page.locator(f"#{form}-form")
+    for label, value in fields.items():
+        call.get_by_label(label).fill(value)
+    call.get_by_role("button", name=button).click()
+
+
+def message(page: Page, kind: str, nth: int = 0) -> Any:
+    """The ``nth`` most recent message of ``kind`` in the panel's RudderStack column."""
+    return page.locator(f"#messages li[data-type={kind}]").nth(nth)
+
+
+def wait_until(page: Page, condition: Callable[[], object]) -> None:
+    """Let the page run (and Playwright hand us its requests) until ``condition()`` holds."""
+    deadline = time.monotonic() + EVENT_TIMEOUT_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        page.wait_for_timeout(50)
+
+
+def stat(page: Page, name: str) -> Any:
+    return page.locator(f"#stats tr[data-stat={name}] td")
+
+
+def test_a_person_drives_the_demo_and_pendo_receives_what_the_panel_shows(page, pendo, demo):
+    open_demo(page, demo.origin)
+    expect(page.locator("#boot-steps")).to_contain_text("Loading Pyodide")  # the boot, step by step
+    expect(page.locator("#boot-steps")).to_contain_text("Pendo agent")  # and the early-started agent
+
+    identify = page.locator("#identify-form")
+    identify.get_by_label("userId").fill("user-7")
+    identify.get_by_label("email").fill("grace@example.com")
+    identify.get_by_label("plan").select_option("enterprise")
+    identify.get_by_role("button", name="Identify").click()
+    submit(page, "group", "Group", groupId="globex", name="Globex", employees="250")
+    submit(page, "track", "Track", event="Report Exported", properties='{"format": "pdf", "pages": 12}')
+    submit(page, "page", "Page", category="Docs", name="Pricing")
+    submit(page, "consent", "Deny")
+    submit(page, "track", "Track", event="While Denied", properties="{}")
+    submit(page, "consent", "Grant")
+    submit(page, "alias", "Alias", **{"new userId": "user-8"})
+    submit(page, "track", "Track", event="After Alias", properties='{"step": 2}')
+
+    # The panel: each message and what became of it, and the counts.
+    expect(message(page, "track", 2)).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+    expect(message(page, "track", 1)).to_have_attribute("data-outcome", "filtered")
+    expect(message(page, "track", 1)).to_contain_text("While Denied")
+    expect(message(page, "track", 0)).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+    expect(message(page, "alias")).to_contain_text("user-7 → user-8")
+    expect(stat(page, "filtered")).to_have_text("1")
+    expect(stat(page, "sent")).to_have_text("6")  # identify, group, track, page, alias, track
+    # What Pendo received, as the panel shows it: the two tracks that were allowed, newest first.
+    received_tracks = page.locator("#received li[data-type=track] strong")
+    expect(received_tracks).to_have_text(["After Alias", "Report Exported"], timeout=EVENT_TIMEOUT_MS)
+
+    # The same events reached the demo's collector, the stand-in for Pendo's data host.
+    wire = demo.collector.wire
+    assert [event["track_event_name"] for event in wire.track_events()] == ["Report Exported", "After Alias"]
+    assert wire.track_events()[0]["props"] == {"format": "pdf", "pages": 12}
+    assert (wire.track_events()[0]["visitor_id"], wire.track_events()[0]["account_id"]) == ("user-7", "globex")
+    assert wire.track_events()[1]["visitor_id"] == "user-8"
+    metadata = [event["props"] for event in wire.meta_events()]
+    assert {"id": "user-7", "email": "grace@example.com", "plan": "enterprise", "language": "en_US"} in [
+        meta["visitor"] for meta in metadata]
+    assert {"id": "globex", "name": "Globex", "employees": 250} in [meta["account"] for meta in metadata]
+    assert pendo.wire.events() == []  # nothing went to Pendo's hosts: the demo is offline
+    assert pendo.agent_requests == []
+
+    # For the README: the newest message's Pendo calls and what Pendo received for it, opened.
+    message(page, "track").get_by_text("Pendo agent calls").click()
+    page.locator("#received li[data-type=track]").first.get_by_text("event as decoded").click()
+    page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.screenshot(path=str(SCREENSHOT))
+    if os.environ.get("UPDATE_DEMO_SCREENSHOT") == "1":
+        shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
+
+
+def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page, pendo, demo):
+    open_demo(page, demo.origin)
+    submit(page, "identify", "Identify", userId="user-9")
+    expect(message(page, "identify")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+    anonymous_id = page.locator("#identity dd").first.text_content()
+
+    page.locator("#reset-form").get_by_label("new anonymousId too").check()
+    submit(page, "reset", "Reset")
+    expect(message(page, "reset")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+    submit(page, "track", "Track", event="After Reset", properties="{}")
+
+    expect(page.locator("#received li[data-type=track] strong")).to_have_text(["After Reset"],
+                                                                             timeout=EVENT_TIMEOUT_MS)
+    new_anonymous_id = page.locator("#identity dd").first.text_content()
+    assert new_anonymous_id != anonymous_id
+    (track,) = demo.collector.wire.track_events()
+    assert track["visitor_id"] == f"_PENDO_T_{new_anonymous_id}"
+    assert track.get("account_id") is None
+
+
+def test_bad_input_is_shown_and_nothing_is_sent(page, pendo, demo):
+    open_demo(page, demo.origin)
+    submit(page, "track", "Track", event="Broken", properties="{not json")
+
+    expect(page.locator("#call-error")).to_contain_text("track: Expecting property name")
+    expect(page.locator("#messages li")).to_have_count(0)
+
+
+def test_the_agents_own_events_can_be_shown(page, pendo, demo):
+    open_demo(page, demo.origin)
+    submit(page, "track", "Track", event="Clicked", properties="{}")
+    expect(page.locator("#received li[data-type=track]")).to_have_count(1, timeout=EVENT_TIMEOUT_MS)
+    clicks = page.locator("#received li[data-type=click]")
+    expect(clicks.first).to_be_hidden()
+
+    page.get_by_label("also the agent's own events").check()
+
+    expect(clicks.first).to_be_visible()
+    expect(clicks.first).to_contain_text("BUTTON in #track-form")
+
+
+def test_with_a_pendo_api_key_the_demo_loads_pendos_agent_and_sends_to_pendo(page, pendo, site):
+    built, _ = site
+    settings = DemoSettings.from_environment({"PENDO_API_KEY": "live-key", "PENDO_ENV": "eu"})
+    server = DemoServer(built.root, settings).start()
+    try:
+        open_demo(page, server.origin)
+        expect(page.locator("#mode")).to_contain_text("Sending to Pendo (eu)")
+        submit(page, "identify", "Identify", userId="user-11", email="lin@example.com")
+        submit(page, "track", "Track", event="Live", properties="{}")
+        expect(message(page, "track")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+        wait_until(page, lambda: pendo.wire.track_events())
+    finally:
+        server.stop()
+
+    assert pendo.agent_requests == ["https://cdn.eu.pendo.io/agent/static/live-key/pendo.js"]
+    assert {request.url.split("/")[2] for request in pendo.wire.requests} == {"app.eu.pendo.io"}
+    assert pendo.wire.visitor()["email"] == "lin@example.com"
+    assert [event["track_event_name"] for event in pendo.wire.track_events()] == ["Live"]
+    assert server.collector.wire.requests == []
+
+
+def test_the_demo_settings_come_from_the_environment():
+    assert DemoSettings.from_environment({}) == DemoSettings("demo-key", None)
+    assert DemoSettings.from_environment({"PENDO_API_KEY": "abc-123", "PENDO_ENV": "jpn"}) == DemoSettings(
+        "abc-123", "jp")
+    with pytest.raises(SystemExit, match="PENDO_ENV must be one of"):
+        DemoSettings.from_environment({"PENDO_API_KEY": "abc-123", "PENDO_ENV": "mars"})
+    with pytest.raises(SystemExit, match="does not look like a Pendo API key"):
+        DemoSettings.from_environment({"PENDO_API_KEY": '"><script>'})
+    offline = DemoSettings().page_config("http://127.0.0.1:8000")
+    assert offline["agentUrl"] == "http://127.0.0.1:8000/pendo-agent.mjs"
+    assert offline["pendoOptions"] == {"dataHost": "http://127.0.0.1:8000"}
+    assert json.loads(json.dumps(offline)) == offline
+    assert DemoSettings().early_start_attributes() == 'data-api-key="demo-key" data-agent-url="/pendo-agent.mjs"'
+    assert DemoSettings("abc-123", "eu").early_start_attributes() == 'data-api-key="abc-123" data-env="eu"'

@@ -1,0 +1,288 @@
+"""The demo's Python: the package's calls behind forms, and a live panel of what became of each.
+
+Runs on PyScript's main thread. Decisions, all about the demo rather than the package:
+- It reads ``demo-config.json`` (served by ``devtools/demo.py``) and passes it to ``load()``: offline, the
+  self-hosted agent and the demo server as Pendo's data host; with ``PENDO_API_KEY``, Pendo itself.
+- The agent batches events (it sends every 2 minutes, or at 16 events); so that the panel is live, the demo
+  asks it to send (``pendo.flushNow()``) after calls were delivered. A real page leaves batching to the agent.
+- Offline, "What Pendo received" is polled from the demo server, which decodes what the agent sent; sent to
+  Pendo, the events are in Pendo (the demo server never sees them).
+- The DOM is built with ``createElement`` and ``textContent`` only: traits typed into the forms are shown as
+  text, never parsed as HTML.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pyscript import document, fetch, when, window
+
+from pyodide_pendo import rudderanalytics
+
+POLL_SECONDS = 0.5
+OUTCOMES = ("delivered", "filtered", "dropped", "undelivered")
+STATS_SHOWN = ("sent", "waiting", "filtered", "dropped", "undelivered")
+JsElement = Any  # a DOM element, through PyScript
+Payload = dict[str, Any]  # what a rudderanalytics.on() listener receives
+FormValues = dict[str, str]
+
+
+def element(tag: str, text: str = "", **attributes: object) -> JsElement:
+    """A new element with ``text`` as its text; ``data_type=`` sets ``data-type``, ``class_=`` sets ``class``."""
+    node = document.createElement(tag)
+    if text:
+        node.textContent = text
+    for name, value in attributes.items():
+        node.setAttribute(name.rstrip("_").replace("_", "-"), str(value))
+    return node
+
+
+def details(summary: str, text: str) -> JsElement:
+    """A collapsed ``<details>`` showing ``text`` as it is."""
+    box = element("details")
+    box.append(element("summary", summary))
+    box.append(element("pre", text))
+    return box
+
+
+def as_json(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def prepend(stream_id: str, item: JsElement) -> None:
+    stream = document.getElementById(stream_id)
+    stream.insertBefore(item, stream.firstChild)
+
+
+# -- the panel: messages and their outcomes ------------------------------------------------------------------
+
+message_items: dict[str, JsElement] = {}  # messageId -> the message's <li>
+delivered_since_flush = False
+
+
+def message_summary(message: dict[str, Any]) -> str:
+    kind = message["type"]
+    if kind == "identify":
+        return message["userId"] or f"anonymous {message['anonymousId']}"
+    if kind == "group":
+        return message["groupId"]
+    if kind == "track":
+        return message["event"]
+    if kind == "page":
+        return " / ".join(part for part in (message.get("category"), message.get("name")) if part) or "(page)"
+    return f"{message['previousId']} → {message['userId']}"  # alias
+
+
+def show_message(payload: Payload) -> None:
+    message = payload["message"]
+    item = element("li", data_type=message["type"], data_outcome="waiting")
+    item.append(element("span", message["type"], class_="badge"))
+    item.append(element("strong", message_summary(message)))
+    item.append(element("span", "waiting for the agent", class_="outcome"))
+    item.append(details("RudderStack message", as_json(message)))
+    message_items[message["messageId"]] = item
+    prepend("messages", item)
+
+
+def pendo_call_text(call: dict[str, Any]) -> str:
+    arguments = ", ".join(json.dumps(argument, ensure_ascii=False) for argument in call["arguments"])
+    return f"pendo.{call['method']}({arguments})"
+
+
+def show_outcome(outcome: str) -> Callable[[Payload], None]:
+    def listener(payload: Payload) -> None:
+        global delivered_since_flush
+        message = payload.get("message")
+        item = message_items.get(message["messageId"]) if message else None
+        if item is None:  # reset: Pendo calls that belong to no message
+            item = element("li", data_type="reset")
+            item.append(element("span", "reset", class_="badge"))
+            item.append(element("strong", "new anonymous visitor"))
+            item.append(element("span", "", class_="outcome"))
+            prepend("messages", item)
+        item.dataset.outcome = outcome
+        reason = payload.get("reason")
+        item.querySelector(".outcome").textContent = f"{outcome}: {reason}" if reason else outcome
+        if outcome == "delivered":
+            calls = "\n".join(pendo_call_text(call) for call in payload["calls"])
+            item.append(details("Pendo agent calls", calls))
+            delivered_since_flush = True
+        refresh_status()
+
+    return listener
+
+
+def show_state(payload: Payload) -> None:
+    state = document.getElementById("agent-state")
+    state.textContent = payload["state"]
+    state.dataset.state = payload["state"]
+    document.getElementById("agent-error").textContent = payload["error"] or ""
+    refresh_status()
+
+
+def refresh_status() -> None:
+    stats = rudderanalytics.stats()
+    rows = document.querySelector("#stats tbody")
+    rows.replaceChildren()
+    for name in STATS_SHOWN:
+        row = element("tr", data_stat=name)
+        row.append(element("th", name))
+        row.append(element("td", str(stats[name])))
+        rows.append(row)
+    identity = document.getElementById("identity")
+    identity.replaceChildren()
+    for name, value in (("anonymousId", rudderanalytics.get_anonymous_id()),
+                        ("userId", rudderanalytics.get_user_id()), ("groupId", rudderanalytics.get_group_id())):
+        identity.append(element("dt", name))
+        identity.append(element("dd", value or "—"))
+
+
+# -- what Pendo received -------------------------------------------------------------------------------------
+
+shown_events: set[tuple[Any, Any, Any]] = set()  # (tabId, frameId, sequence) of events already in the list
+CALL_EVENTS = ("meta", "identify", "track", "load")  # what our calls (and the page load) make the agent send
+
+
+def event_summary(event: dict[str, Any]) -> str:
+    kind = event["type"]
+    props = event.get("props") or {}
+    if kind == "track":
+        return event["track_event_name"]
+    if kind == "identify":
+        return f"{props.get('old_visitor_id')} → {props.get('visitor_id')}"
+    if kind == "meta":
+        visitor = props.get("visitor") or {}
+        return f"metadata of {visitor.get('id')}"
+    if kind == "load":
+        return f"page {event.get('url', '')}"
+    target = props.get("target") or {}
+    where = target  # the agent describes the element and its ancestors: name the closest one with an id
+    while where and not where.get("id"):
+        where = where.get("parentElem")
+    return f"{target.get('tag', '?')} in #{where['id']}" if where else target.get("tag", "?")
+
+
+def show_event(event: dict[str, Any]) -> None:
+    source = "call" if event["type"] in CALL_EVENTS else "agent"
+    item = element("li", data_type=event["type"], data_source=source)
+    item.append(element("span", event["type"], class_="badge"))
+    item.append(element("strong", event_summary(event)))
+    who = f"visitor {event.get('visitor_id')} · account {event.get('account_id') or '—'}"
+    item.append(element("span", who, class_="outcome"))
+    item.append(details("event as decoded", as_json(event)))
+    prepend("received", item)
+
+
+async def follow_the_wire(collector_url: str | None) -> None:
+    """Show new events as the demo server receives them, and have the agent send what it batched."""
+    global delivered_since_flush
+    while True:
+        if delivered_since_flush and rudderanalytics.stats()["state"] == "ready":
+            delivered_since_flush = False
+            window.pendo.flushNow()
+        if collector_url:
+            received = await fetch(collector_url).json()
+            for event in received["events"]:
+                key = (event.get("tabId"), event.get("frameId"), event.get("sequence"))
+                if key not in shown_events:
+                    shown_events.add(key)
+                    show_event(event)
+        await asyncio.sleep(POLL_SECONDS)
+
+
+# -- the calls -----------------------------------------------------------------------------------------------
+
+
+def form_call(form_id: str) -> Callable[[Callable[[FormValues], None]], Callable[[Any], None]]:
+    """Run the decorated function on the form's submit, with its values; show bad input instead of raising."""
+
+    def decorate(function: Callable[[FormValues], None]) -> Callable[[Any], None]:
+        @when("submit", f"#{form_id}")
+        def submitted(event: Any) -> None:
+            event.preventDefault()
+            values = {key: value for key, value in window.FormData.new(event.target, event.submitter).entries()}
+            error = document.getElementById("call-error")
+            error.textContent = ""
+            try:
+                function(values)
+            except (TypeError, ValueError) as problem:
+                error.textContent = f"{form_id.removesuffix('-form')}: {problem}"
+            refresh_status()
+
+        return submitted
+
+    return decorate
+
+
+@when("change", "#show-ui-events")
+def toggle_ui_events(event: Any) -> None:
+    document.getElementById("received").classList.toggle("with-ui-events", event.target.checked)
+
+
+@form_call("identify-form")
+def identify(values: FormValues) -> None:
+    traits = {"email": values["email"], "plan": values["plan"]}
+    rudderanalytics.identify(values["userId"], {key: value for key, value in traits.items() if value})
+
+
+@form_call("group-form")
+def group(values: FormValues) -> None:
+    traits: dict[str, str | int] = {"name": values["name"]}
+    if values["employees"]:
+        traits["employees"] = int(values["employees"])
+    rudderanalytics.group(values["groupId"], traits)
+
+
+@form_call("track-form")
+def track(values: FormValues) -> None:
+    properties = json.loads(values["properties"] or "{}")
+    rudderanalytics.track(values["event"], properties)
+
+
+@form_call("page-form")
+def page(values: FormValues) -> None:
+    rudderanalytics.page(values["category"] or None, values["name"] or None)
+
+
+@form_call("alias-form")
+def alias(values: FormValues) -> None:
+    rudderanalytics.alias(values["to"])
+
+
+@form_call("reset-form")
+def reset(values: FormValues) -> None:
+    rudderanalytics.reset("anonymousId" in values)
+
+
+@form_call("consent-form")
+def consent(values: FormValues) -> None:
+    rudderanalytics.consent(values["granted"] == "yes")
+
+
+# -- start ---------------------------------------------------------------------------------------------------
+
+config = await fetch("demo-config.json").json()
+if config["mode"] == "offline":
+    document.getElementById("mode").textContent = (
+        "Offline: Pendo's real agent from npm, served by the demo server, which also stands in for Pendo's "
+        "data host and decodes what the agent sends.")
+    document.getElementById("received-source").textContent = "decoded by the demo server"
+    options = {"agent_url": config["agentUrl"], "pendo_options": config["pendoOptions"]}
+else:
+    document.getElementById("mode").textContent = (
+        f"Sending to Pendo ({config['env']}) with your PENDO_API_KEY: events appear in Pendo.")
+    document.getElementById("received-source").textContent = "sent to Pendo; see them there"
+    options = {"env": config["env"]}
+
+rudderanalytics.on("message", show_message)
+for outcome in OUTCOMES:
+    rudderanalytics.on(outcome, show_outcome(outcome))
+rudderanalytics.on("state", show_state)
+rudderanalytics.load(config["apiKey"], **options)
+
+document.body.dataset.python = "ready"
+document.getElementById("boot-steps").append(element("li", "Python running: load() called"))
+document.getElementById("calls").disabled = False
+refresh_status()
+asyncio.ensure_future(follow_the_wire(config["collector"]))
