@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ AGENT_PATH = re.compile(r"^/agent/static/([^/]+)/pendo\.js$")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--disable-quic", "--no-first-run"]
 CDN_TO_DATA_HOST = {f"https://{cdn}": data for cdn, data in ENVIRONMENTS.values()}
+QUIET_SECONDS = 0.3
+FLUSH_SECONDS = 5.0
 EDGE_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin",
                 "Cache-Control": "no-store"}
 
@@ -190,9 +192,30 @@ class PyodidePage:
         self.page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
 
     def flush(self) -> None:
-        """Have the agent send what it batched, and wait for those requests to be answered."""
-        self.page.evaluate("() => window.pendo && window.pendo.flushNow ? window.pendo.flushNow() : null")
-        self.page.wait_for_timeout(150)
+        """Have the agent send what it batched, then wait until no new request arrived for a while.
+
+        Pendo sends metadata and track events in separate requests, on their own timers, so a fixed pause
+        can miss one on a busy machine; quiet for ``QUIET_SECONDS`` (at most ``FLUSH_SECONDS``) cannot.
+        """
+        deadline = time.monotonic() + FLUSH_SECONDS
+        seen, quiet_since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            self.page.evaluate("() => window.pendo && window.pendo.flushNow ? window.pendo.flushNow() : null")
+            count = len(self.wire.requests)
+            if count != seen:
+                seen, quiet_since = count, time.monotonic()
+            elif time.monotonic() - quiet_since >= QUIET_SECONDS:
+                return
+            self.page.wait_for_timeout(50)
+
+    def wait_until(self, condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+        """Flush until ``condition()`` holds (for facts that arrive in a later request)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"{what}: not seen on the wire within {timeout} s")
+            self.page.evaluate("() => window.pendo && window.pendo.flushNow ? window.pendo.flushNow() : null")
+            self.page.wait_for_timeout(100)
 
 
 @pytest.fixture

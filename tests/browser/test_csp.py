@@ -15,7 +15,8 @@ rudderanalytics.stats()
 """)
     track = py.wait_for_track("Under CSP")
     assert track["props"] == {"strict": True}
-    assert py.wire.visitor()["plan"] == "pro" and py.wire.account()["name"] == "Acme"
+    py.wait_until(lambda: py.wire.visitor().get("plan") == "pro" and py.wire.account().get("name") == "Acme",
+                  "the visitor's and the account's metadata")
     assert (stats["state"], stats["undelivered"]) == ("ready", 0)
     assert py.page.evaluate("() => window.cspViolations") == []
     # The policy is in force: the page itself cannot eval.

@@ -263,7 +263,7 @@ def test_debug_turns_on_pendo_debugging_and_our_verbose_log(py, pendo):
     load(py, debug=True)
     py.run("""rudderanalytics.track("Debugged")""")
     py.wait_for_track("Debugged")
-    assert py.page.evaluate("() => pendo.isDebuggingEnabled(true)") is True
+    py.page.wait_for_function("() => pendo.isDebuggingEnabled(true) === true", timeout=15_000)
     assert py.run("import logging\nlogging.getLogger('pyodide_pendo').isEnabledFor(logging.DEBUG)") is True
     # The debugger itself comes from Pendo's CDN (stood in for here with a 404).
     assert any("debugger" in url for url in pendo.other_pendo_requests)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
 
 from pyodide_pendo import Analytics, PendoLoadError
 from pyodide_pendo.persistence import ANONYMOUS_ID, USER_TRAITS, MemoryStore, encode_value
+from tests.unit.async_support import run
 
 UUID_V4 = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-
-
-def run(coroutine):
-    return asyncio.run(coroutine)
 
 
 # -- identity ------------------------------------------------------------------------------------------------

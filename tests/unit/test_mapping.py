@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from pyodide_pendo import Analytics
+from tests.unit.async_support import run
 
 
 def test_identify_sends_the_visitor_and_the_current_account(analytics: Analytics, agent) -> None:
@@ -68,5 +68,5 @@ def test_track_page_alias_and_reset(analytics: Analytics, agent) -> None:
 def test_debug_turns_on_pendo_debugging_once_ready(analytics: Analytics, agent, schedule) -> None:
     analytics.load("KEY", debug=True)
     assert agent.of("enableDebugging") == []
-    asyncio.run(schedule.coroutines.pop())
+    run(schedule.coroutines.pop())
     assert agent.of("enableDebugging") == [[]]

@@ -11,7 +11,8 @@ ROOT = Path(__file__).parents[2]
 # Code forms only (a call, a property write), so prose that names them in a docstring is not a match.
 FORBIDDEN = re.compile(r"\beval\s*\(|\bnew\s+Function\s*\(|\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML\s*\(|"
                        r"document\.write|\brun_js\s*\(|\brunJS\s*\(|setTimeout\(\s*['\"]")
-SOURCES = sorted([*ROOT.glob("pyodide_pendo/*.py"), *ROOT.glob("web/**/*.js"), *ROOT.glob("web/**/*.mjs")])
+SOURCES = sorted([*ROOT.glob("pyodide_pendo/*.py"), *ROOT.glob("web/**/*.js"), *ROOT.glob("web/**/*.mjs"),
+                  *ROOT.glob("web/**/*.py")])
 
 
 def test_there_are_sources_to_check():
