@@ -22,8 +22,7 @@ import logging
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import arguments as args
 from .config import LoadConfig
@@ -43,13 +42,11 @@ Message = dict[str, Any]
 Listener = Callable[[dict[str, Any]], object]
 
 
-@dataclass(frozen=True)
-class _Reset:
+class _Reset(NamedTuple):
     reset_anonymous_id: bool
 
 
-@dataclass(frozen=True)
-class _SetAnonymousId:
+class _SetAnonymousId(NamedTuple):
     anonymous_id: str | None
 
 

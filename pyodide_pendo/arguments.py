@@ -17,8 +17,7 @@ white space.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .values import JSONValue, Warn, to_json_value
 
@@ -29,40 +28,35 @@ JSONObject = dict[str, JSONValue]
 TOP_LEVEL_OPTION_KEYS = ("anonymousId", "originalTimestamp", "integrations")
 
 
-@dataclass(frozen=True)
-class CallOptions:
+class CallOptions(NamedTuple):
     anonymous_id: str | None = None
     original_timestamp: str | None = None
     integrations: JSONObject | None = None
     context: JSONObject | None = None
 
 
-@dataclass(frozen=True)
-class IdentifyCall:
+class IdentifyCall(NamedTuple):
     user_id: str | None
     traits: JSONObject
     options: CallOptions
     callback: Callback | None
 
 
-@dataclass(frozen=True)
-class GroupCall:
+class GroupCall(NamedTuple):
     group_id: str | None
     traits: JSONObject
     options: CallOptions
     callback: Callback | None
 
 
-@dataclass(frozen=True)
-class TrackCall:
+class TrackCall(NamedTuple):
     event: str
     properties: JSONObject
     options: CallOptions
     callback: Callback | None
 
 
-@dataclass(frozen=True)
-class PageCall:
+class PageCall(NamedTuple):
     category: str | None
     name: str | None
     properties: JSONObject
@@ -70,8 +64,7 @@ class PageCall:
     callback: Callback | None
 
 
-@dataclass(frozen=True)
-class AliasCall:
+class AliasCall(NamedTuple):
     to: str
     from_: str | None
     options: CallOptions

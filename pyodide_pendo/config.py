@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .filters import EventFilter
@@ -59,8 +58,7 @@ def _check_agent_url(url: object) -> str:
     raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost); got {url!r}")
 
 
-@dataclass(frozen=True)
-class LoadConfig:
+class LoadConfig(NamedTuple):
     api_key: str
     env: str = "io"
     agent_url: str | None = None

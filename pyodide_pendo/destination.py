@@ -19,8 +19,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from .errors import PendoLoadError
 from .filters import EventFilter, destination_enabled
@@ -33,8 +32,7 @@ POLL_INTERVAL = 0.025
 DEBUGGING_ATTEMPTS = 50
 
 
-@dataclass(frozen=True)
-class AgentPlan:
+class AgentPlan(NamedTuple):
     """How to bring the agent up: which script, and the options for ``pendo.initialize``."""
 
     script_url: str
@@ -59,17 +57,17 @@ class AgentPort(Protocol):
         """Turn on Pendo's debugging; ``False`` while the agent cannot yet (it is still settling in)."""
 
 
-@dataclass
 class DeliveryStats:
     """What happened to every call so far. ``waiting`` counts calls not yet handed to the agent."""
 
-    sent: int = 0
-    waiting: int = 0
-    filtered: int = 0
-    dropped: int = 0
-    undelivered: int = 0
-    state: AgentState = "idle"
-    error: str | None = None
+    def __init__(self) -> None:
+        self.sent = 0
+        self.waiting = 0
+        self.filtered = 0
+        self.dropped = 0
+        self.undelivered = 0
+        self.state: AgentState = "idle"
+        self.error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -84,28 +82,28 @@ def _schedule_on_event_loop(coroutine: Coroutine[Any, Any, None]) -> object:
     return asyncio.ensure_future(coroutine)
 
 
-@dataclass
-class _Delivery:
+class _Delivery(NamedTuple):
     calls: list[PendoCall]
     message: dict[str, Any] | None
     callback: Callable[[dict[str, Any]], object] | None
 
 
-@dataclass
 class PendoDestination:
-    agent: AgentPort
-    event_filter: EventFilter
-    notify: Notify
-    queue_size: int = 100
-    ready_timeout: float = 10.0
-    schedule: Schedule = _schedule_on_event_loop
-    stats: DeliveryStats = field(default_factory=DeliveryStats)
-    _queue: deque[_Delivery] = field(default_factory=deque)
-    _plan: AgentPlan | None = None
-    _ready_callbacks: list[Callable[[PendoLoadError | None], object]] = field(default_factory=list)
-    _warned_failure: bool = False
-    _warned_overflow: bool = False
-    _warned_agent_error: bool = False
+    def __init__(self, agent: AgentPort, event_filter: EventFilter, notify: Notify, queue_size: int = 100,
+                 ready_timeout: float = 10.0, schedule: Schedule = _schedule_on_event_loop) -> None:
+        self.agent = agent
+        self.event_filter = event_filter
+        self.notify = notify
+        self.queue_size = queue_size
+        self.ready_timeout = ready_timeout
+        self.schedule = schedule
+        self.stats = DeliveryStats()
+        self._queue: deque[_Delivery] = deque()
+        self._plan: AgentPlan | None = None
+        self._ready_callbacks: list[Callable[[PendoLoadError | None], object]] = []
+        self._warned_failure = False
+        self._warned_overflow = False
+        self._warned_agent_error = False
 
     @property
     def state(self) -> AgentState:

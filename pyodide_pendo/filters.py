@@ -8,8 +8,7 @@ an empty name are ignored (RudderStack's dashboard saves one such entry by defau
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 DESTINATION_NAME = "Pendo"
 FILTERING_OPTIONS = ("disable", "whitelistedEvents", "blacklistedEvents")
@@ -37,8 +36,7 @@ def _event_names(entries: object, *, argument: str) -> frozenset[str]:
     return frozenset(names)
 
 
-@dataclass(frozen=True)
-class EventFilter:
+class EventFilter(NamedTuple):
     option: str = "disable"
     allowed: frozenset[str] = frozenset()
     blocked: frozenset[str] = frozenset()

@@ -14,8 +14,7 @@ Rules (RudderStack v3, with one deliberate difference):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .persistence import ANONYMOUS_ID, GROUP_ID, GROUP_TRAITS, USER_ID, USER_TRAITS, IdentityStore
 from .values import JSONValue
@@ -51,13 +50,12 @@ def new_anonymous_id() -> str:
     return random_uuid()
 
 
-@dataclass(frozen=True)
-class IdentitySnapshot:
+class IdentitySnapshot(NamedTuple):
     anonymous_id: str
-    user_id: str | None = None
-    user_traits: JSONObject = field(default_factory=dict)
-    group_id: str | None = None
-    group_traits: JSONObject = field(default_factory=dict)
+    user_id: str | None
+    user_traits: JSONObject
+    group_id: str | None
+    group_traits: JSONObject
 
 
 class Identity:
@@ -81,7 +79,7 @@ class Identity:
         for name, value in changes.items():
             if getattr(self.current, name) != value:
                 self._store.write(keys[name], value)
-        self.current = IdentitySnapshot(**{**self.current.__dict__, **changes})
+        self.current = self.current._replace(**changes)
         return self.current
 
     def identify(self, user_id: str | None, traits: JSONObject) -> IdentitySnapshot:

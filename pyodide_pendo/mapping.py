@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .identity import IdentitySnapshot
 from .pendo_sanitize import PendoSanitizer
@@ -33,8 +32,7 @@ _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators
 PARENT_ACCOUNT_TRAIT = "parentAccount"
 
 
-@dataclass(frozen=True)
-class PendoCall:
+class PendoCall(NamedTuple):
     """One call on ``window.pendo``: ``method`` and its JSON-ready arguments."""
 
     method: str

@@ -8,9 +8,8 @@ ones RudderStack's JavaScript SDK builds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from . import __version__
 from .arguments import CallOptions, JSONObject
@@ -20,8 +19,7 @@ LIBRARY = {"name": "pyodide-pendo", "version": __version__}
 DEFAULT_INTEGRATIONS: JSONObject = {"All": True}
 
 
-@dataclass(frozen=True)
-class PageInfo:
+class PageInfo(NamedTuple):
     url: str = ""
     path: str = ""
     search: str = ""
@@ -41,8 +39,7 @@ class Environment(Protocol):
         """Facts that do not change while the page lives: ``userAgent``, ``locale``, ``screen``."""
 
 
-@dataclass(frozen=True)
-class FixedEnvironment:
+class FixedEnvironment(NamedTuple):
     """An environment that never changes: for CPython, tests and server-side rendering of messages."""
 
     page_info: PageInfo = PageInfo()
