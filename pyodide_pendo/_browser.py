@@ -121,19 +121,28 @@ def page_calls(window: Any) -> PageCalls | DirectPageCalls:
 
 
 class BrowserEnvironment:
-    """Page and device facts for messages, read from the page (``location`` and ``document`` fetched once)."""
+    """Page and device facts for messages, read from the page (``location`` and ``document`` fetched once).
+
+    Per message only ``location.href`` and ``document.title`` are read: ``pathname`` and ``search`` change only
+    with ``href``, so they are read again only when it did, and ``document.referrer`` never changes in a
+    document's life. In a worker that saves three round trips per message.
+    """
 
     def __init__(self, window: Any) -> None:
         self._window = window
         self._location = window.location
         self._document = window.document
+        self._referrer = _as_text(self._document.referrer)
+        self._href: str | None = None
+        self._path = self._search = ""
 
     def page(self) -> PageInfo:
         location = self._location
-        document = self._document
-        return PageInfo(url=_as_text(location.href), path=_as_text(location.pathname),
-                        search=_as_text(location.search), title=_as_text(document.title),
-                        referrer=_as_text(document.referrer))
+        href = _as_text(location.href)
+        if href != self._href:
+            self._href, self._path, self._search = href, _as_text(location.pathname), _as_text(location.search)
+        return PageInfo(url=href, path=self._path, search=self._search, title=_as_text(self._document.title),
+                        referrer=self._referrer)
 
     def device_context(self) -> dict[str, Any]:
         navigator = self._window.navigator

@@ -267,3 +267,13 @@ def test_debug_turns_on_pendo_debugging_and_our_verbose_log(py, pendo):
     assert py.run("import logging\nlogging.getLogger('pyodide_pendo').isEnabledFor(logging.DEBUG)") is True
     # The debugger itself comes from Pendo's CDN (stood in for here with a 404).
     assert any("debugger" in url for url in pendo.other_pendo_requests)
+
+
+def test_messages_follow_single_page_app_navigation(py, origin):
+    load(py)
+    before = py.run("""rudderanalytics.track("Before Navigation")["context"]["page"]""")
+    py.page.evaluate("() => { history.pushState({}, '', '/test/checkout?step=3'); document.title = 'Checkout'; }")
+    after = py.run("""rudderanalytics.track("After Navigation")["context"]["page"]""")
+    assert before["path"] == "/test/pyodide.html" and before["search"] == ""
+    assert after == {"path": "/test/checkout", "search": "?step=3", "title": "Checkout",
+                     "url": f"{origin}/test/checkout?step=3", "referrer": before["referrer"]}
