@@ -90,13 +90,13 @@ class Analytics:
         self._sanitizer = PendoSanitizer(self._warn)
         self._mapper = PendoMapper(self._sanitizer)
         self._buffer: deque[_BufferedCall] = deque()
-        self._buffer_dropped = 0
         self._held: list[tuple[Message | _Reset, IdentitySnapshot, Any]] = []
         self._config: LoadConfig | None = None
         self._identity: Identity | None = None
         self._builder: MessageBuilder | None = None
         self._destination: PendoDestination | None = None
         self._consent = "granted"
+        self._consent_chosen = False  # consent() was called: its choice wins over load(consent=…)
         self._pre_destination_stats = DeliveryStats()
         self._pending_ready: list[Callable[[PendoLoadError | None], None]] = []
 
@@ -120,7 +120,8 @@ class Analytics:
         for callback in self._pending_ready:
             self._destination.on_settled(callback)
         self._pending_ready.clear()
-        self._consent = config.consent
+        if not self._consent_chosen:
+            self._consent = config.consent
         if config.debug:
             logger.setLevel(logging.DEBUG)
         if self._consent == "granted":
@@ -136,7 +137,7 @@ class Analytics:
             return environment, store, self._injected_agent
         if sys.platform != "emscripten":
             raise RuntimeError("pyodide_pendo talks to the Pendo agent in a browser page (Pyodide or PyScript); "
-                               "under CPython pass agent=… to Analytics() (see the README's testing section)")
+                               "under CPython pass agent=… to Analytics() (see the README: testing without a browser)")
         from . import _browser
 
         page = _browser.page_window()
@@ -172,20 +173,20 @@ class Analytics:
         return _Settled(self)
 
     def consent(self, granted: bool = True) -> int:
-        """Grant or deny consent for analytics; returns how many waiting messages were sent or discarded."""
+        """Grant or deny consent for analytics; returns how many waiting messages were sent or discarded.
+
+        Called before ``load()``, the choice holds for ``load()`` too (it wins over ``load(consent=…)``).
+        """
         if not isinstance(granted, bool):
             raise TypeError("granted must be True or False")
+        self._consent, self._consent_chosen = ("granted" if granted else "denied"), True
         held, self._held = self._held, []
         if not granted:
-            self._consent = "denied"
             self._count_filtered(len(held))
             if held:
                 logger.info("consent denied: %d waiting message(s) discarded", len(held))
             return len(held)
-        was_started = self._consent == "granted"
-        self._consent = "granted"
-        if self._config is not None and not was_started and self._destination is not None \
-                and self._destination.state == "idle":
+        if self._destination is not None and self._destination.state == "idle":
             self._start_agent()
         for item, snapshot, callback in held:
             self._route(item, snapshot, callback)

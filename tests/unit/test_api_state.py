@@ -162,6 +162,16 @@ def test_denied_consent_discards_what_waited_and_says_how_many(analytics: Analyt
     assert analytics.stats()["waiting"] == 0
 
 
+@pytest.mark.parametrize(("granted", "loads_pendo"), [(True, True), (False, False)])
+def test_consent_given_before_load_holds_for_load(analytics: Analytics, agent, granted, loads_pendo) -> None:
+    analytics.consent(granted=granted)
+    analytics.track("Queued Before Load")
+    analytics.load("KEY", consent="pending")
+    assert bool(agent.plans) is loads_pendo
+    assert bool(agent.of("track")) is loads_pendo
+    assert analytics.stats()["filtered"] == (0 if granted else 1)
+
+
 def test_before_send_hooks_change_or_drop_messages(analytics: Analytics, agent) -> None:
     def redact(message):
         message["properties"].pop("email", None)
