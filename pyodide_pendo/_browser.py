@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from .destination import AgentPlan, AgentState
+from .mapping import json_text
 from .messages import PageInfo
 from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore
 
@@ -70,9 +71,9 @@ class PageCalls:
         self._apply = js.Function.prototype.apply.bind(window.Reflect.apply, None)
         self._parse = window.JSON.parse
 
-    def parse(self, json_text: str) -> Any:
-        """A box holding the page's ``JSON.parse(json_text)``: the payload is built on the page side."""
-        return self.box(json_text).map(self._parse)
+    def parse(self, text: str) -> Any:
+        """A box holding the page's ``JSON.parse(text)``: the payload is built on the page side."""
+        return self.box(text).map(self._parse)
 
     def get(self, target_box: Any, name: str | int) -> Any:
         """A box holding ``target[name]``."""
@@ -99,8 +100,8 @@ class DirectPageCalls:
     def box(self, value: Any) -> Any:
         return value
 
-    def parse(self, json_text: str) -> Any:
-        return self._parse(json_text)
+    def parse(self, text: str) -> Any:
+        return self._parse(text)
 
     def get(self, target: Any, name: str | int) -> Any:
         return self._get(target, name)
@@ -189,11 +190,11 @@ class BrowserAgent:
             # ready, and the agent replays ``_q`` (here: our initialize) when it loads.
             pendo = self._parse('{"_q":[]}')
             window.pendo = pendo
-            pendo._q.push(self._parse(_json_text(["initialize", plan.initialize_options])))
+            pendo._q.push(self._parse(json_text(["initialize", plan.initialize_options])))
         elif _is_function(getattr(pendo, "isReady", None)):
             # The agent has loaded already (early start, or the page's own snippet): initialize it unless done.
             if not pendo.isReady() and not _queued_initialize(pendo):
-                pendo.initialize(self._parse(_json_text(plan.initialize_options)))
+                pendo.initialize(self._parse(json_text(plan.initialize_options)))
             self._adopt(pendo)
             return  # nothing to insert
         elif not _queued_initialize(pendo):
@@ -201,7 +202,7 @@ class BrowserAgent:
             queue = getattr(pendo, "_q", None)
             if not _is_object(queue):
                 pendo._q = self._parse("[]")
-            pendo._q.unshift(self._parse(_json_text(["initialize", plan.initialize_options])))
+            pendo._q.unshift(self._parse(json_text(["initialize", plan.initialize_options])))
         self._adopt(pendo)
         script = self._existing_agent_script(plan.script_url)
         if script is None:
@@ -209,8 +210,8 @@ class BrowserAgent:
         else:
             self._watch(script)
 
-    def _parse(self, json_text: str) -> Any:
-        return self._page.value(self._page.parse(json_text))
+    def _parse(self, text: str) -> Any:
+        return self._page.value(self._page.parse(text))
 
     def _adopt(self, pendo: Any) -> None:
         self._pendo = pendo
@@ -280,12 +281,6 @@ class BrowserAgent:
         return self._pendo.isDebuggingEnabled(True) is True
 
 
-def _json_text(value: Any) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
 def _is_object(value: Any) -> bool:
     return value is not None and type(value).__name__ not in ("JsNull", "NoneType") and not isinstance(
         value, (str, int, float, bool))
@@ -303,11 +298,8 @@ def _queued_initialize(pendo: Any) -> bool:
 
 
 def _listener(function: Any) -> Any:
-    """A JavaScript function for ``function``: a proxy on the main thread; PyScript proxies it in a worker."""
-    try:
-        from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - always present in Pyodide
-        return function
-    import js  # type: ignore[import-not-found]
+    """A JavaScript function for ``function``, released by ``_release_listener`` (in a worker, PyScript passes
+    it on to the page)."""
+    from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
-    return create_proxy(function) if hasattr(js, "document") else function
+    return create_proxy(function)

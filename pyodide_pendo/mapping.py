@@ -40,7 +40,12 @@ class PendoCall(NamedTuple):
 
     def arguments_json(self) -> str:
         """The arguments as JSON text: what crosses into JavaScript (one string, no proxies)."""
-        return _JSON_ENCODER.encode(self.arguments)
+        return json_text(self.arguments)
+
+
+def json_text(value: JSONValue | tuple[JSONValue, ...]) -> str:
+    """``value`` as ``JSON.stringify`` would write it; NaN and infinities were made null upstream."""
+    return _JSON_ENCODER.encode(value)
 
 
 def visitor_id(user_id: str | None, anonymous_id: str) -> str:
