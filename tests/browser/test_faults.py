@@ -124,7 +124,8 @@ rudderanalytics.stats()
 """)
     assert (stats["sent"], stats["undelivered"]) == (2, 0)
     py.wait_for_track("Still Delivered")
-    assert py.wire.visitor()["id"] == "user-1"
+    # Metadata travels in its own request; with window.pendo replaced, the agent sends it on its own timer.
+    py.wait_until(lambda: py.wire.visitor().get("id") == "user-1", "the identified visitor's metadata")
 
 
 def test_pendo_disabled_by_the_page(py):

@@ -23,7 +23,7 @@ sent
 """)
     assert sent == 2
     assert py.wait_for_track("Before Consent")["visitor_id"] == "user-1"
-    assert py.wire.visitor()["plan"] == "pro"
+    py.wait_until(lambda: py.wire.visitor().get("plan") == "pro", "the visitor's metadata")
 
 
 def test_denied_consent_discards_and_sends_nothing(py, pendo):
