@@ -24,10 +24,6 @@ from .values import JSONValue, Warn, to_json_value
 Callback = Callable[[dict[str, Any]], object]
 JSONObject = dict[str, JSONValue]
 
-# Keys of ``options`` that override the message's top-level fields; every other key merges into ``context``.
-TOP_LEVEL_OPTION_KEYS = ("anonymousId", "originalTimestamp", "integrations")
-
-
 class CallOptions(NamedTuple):
     anonymous_id: str | None = None
     original_timestamp: str | None = None

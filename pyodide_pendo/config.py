@@ -37,7 +37,7 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 # loading and consent machinery, which this package replaces).
 IGNORED_DESTINATION_KEYS = frozenset({
     "useNativeSDK", "useNativeSDKToSend", "connectionMode", "oneTrustCookieCategories", "ketchConsentPurposes",
-    "consentManagement", "blacklistedEvents_disabled",
+    "consentManagement",
 })
 
 
@@ -77,10 +77,6 @@ class LoadConfig(NamedTuple):
     @property
     def script_url(self) -> str:
         return self.agent_url or agent_script_url(self.api_key, self.env)
-
-    @property
-    def data_host(self) -> str:
-        return ENVIRONMENTS[self.env][1]
 
     @classmethod
     def parse(cls, api_key_or_config: object, options: Mapping[str, Any]) -> LoadConfig:
