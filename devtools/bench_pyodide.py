@@ -123,15 +123,23 @@ def profile_stages(kind: str, count: int, repeats: int) -> str:
         "  of which the timestamp": builder.now,
         "listeners, consent, integrations, event filter": partial(_route_checks, analytics, destination, message),
         "mapping.PendoMapper.calls": partial(mapper.calls, message, snapshot),
-        "destination.deliver (incl. the agent call)": partial(destination.deliver, message, agent_calls, None),
+        "destination.deliver, then its flush (a batch of one)": partial(_deliver_and_flush, destination, message,
+                                                                        agent_calls),
         "  of which PendoCall.arguments_json": agent_calls[0].arguments_json,
-        "  of which BrowserAgent.call": partial(destination.agent.call, agent_calls[0].method,
-                                                agent_calls[0].arguments_json()),
+        "  of which BrowserAgent.call_each, one call": partial(destination.agent.call_each, agent_calls[0].method,
+                                                                [agent_calls[0].arguments_json()]),
     }
     figures = {}
     for label, stage in stages.items():
         figures[label] = _per_call_us(stage, count, repeats)
+    run = partial(destination.agent.call_each, agent_calls[0].method, [agent_calls[0].arguments_json()] * 100)
+    figures["BrowserAgent.call_each per call, in a run of 100"] = _per_call_us(run, count // 100, repeats) / 100
     return json.dumps(figures)
+
+
+def _deliver_and_flush(destination: Any, message: dict[str, Any], agent_calls: list[Any]) -> None:
+    destination.deliver(message, agent_calls, None)
+    destination.flush()
 
 
 def _route_checks(analytics: Any, destination: Any, message: dict[str, Any]) -> object:

@@ -87,6 +87,17 @@ class PageCalls:
         """What a box holds, in Python: meant for strings, numbers and booleans."""
         return box[0]
 
+    def apply_each(self, function_box: Any, this_box: Any, arguments_json: list[str]) -> tuple[int, str] | None:
+        """``function.apply(this, arguments)`` for each JSON argument list; ``(index, error)`` of the first that
+        throws. One call at a time: PyScript's bridge hands a page function passed back to the page over as a
+        call into this worker, so no page-side loop can call the agent from here."""
+        for index, text in enumerate(arguments_json):
+            try:
+                self.apply(function_box, this_box, self.parse(text))
+            except Exception as error:
+                return index, str(error)
+        return None
+
 
 class DirectPageCalls:
     """The same calls on the main thread, where page objects are local and their proxies cheap, so no boxes:
@@ -96,6 +107,8 @@ class DirectPageCalls:
         self._get = window.Reflect.get
         self._apply = window.Reflect.apply
         self._parse = window.JSON.parse
+        self._array_from = getattr(window.Array, "from")
+        self._bind_apply = window.Function.prototype.apply.bind
 
     def box(self, value: Any) -> Any:
         return value
@@ -111,6 +124,17 @@ class DirectPageCalls:
 
     def value(self, value: Any) -> Any:
         return value
+
+    def apply_each(self, function: Any, this: Any, arguments_json: list[str]) -> tuple[int, str] | None:
+        """All calls in one page-side loop, from built-ins only (no ``eval``):
+        ``Array.from(JSON.parse(lists).values(), Function.prototype.apply.bind(function, this))``. When a call
+        throws, ``Array.from`` stops, and what the iterator has left says which call it was."""
+        remaining = self._parse(f"[{','.join(arguments_json)}]").values()
+        try:
+            self._array_from(remaining, self._bind_apply(function, this))
+        except Exception as error:
+            return len(arguments_json) - self._array_from(remaining).length - 1, str(error)
+        return None
 
 
 def page_calls(window: Any) -> PageCalls | DirectPageCalls:
@@ -271,14 +295,23 @@ class BrowserAgent:
                 destroy()
             self._error_listener = None
 
-    def call(self, method: str, arguments_json: str) -> None:
-        """``pendo[method](...arguments)``: three page calls (look up, parse on the page side, apply)."""
+    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
+        """``pendo[method](...arguments)`` for each JSON argument list, the method looked up once per run."""
         page = self._page
-        page.apply(page.get(self._pendo_box, method), self._pendo_box, page.parse(arguments_json))
+        return page.apply_each(page.get(self._pendo_box, method), self._pendo_box, arguments_json)
 
     def enable_debugging(self) -> bool:
         self._pendo.enableDebugging()
         return self._pendo.isDebuggingEnabled(True) is True
+
+
+def flush_at_end_of_task(flush: Any) -> None:
+    """Run ``flush`` in a microtask of this thread's JavaScript: once the running Python code returns to the
+    event loop, before any timer, event or navigation."""
+    import js  # type: ignore[import-not-found]
+    from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
+
+    js.queueMicrotask(create_once_callable(flush))
 
 
 def _is_object(value: Any) -> bool:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from . import arguments as args
 from .config import LoadConfig
-from .destination import AgentPlan, AgentPort, DeliveryStats, PendoDestination, Schedule
+from .destination import AgentPlan, AgentPort, DeliveryStats, FlushSoon, PendoDestination, Schedule
 from .errors import PendoLoadError
 from .identity import Identity, IdentitySnapshot
 from .mapping import PendoMapper
@@ -108,11 +108,13 @@ class Analytics:
         if self._config is not None:
             logger.warning("load() was already called; this call is ignored")
             return
-        environment, store, agent = self._parts(config)
+        environment, store, agent, flush_soon = self._parts(config)
         self._config = config
         self._identity = Identity(IdentityStore(store, self._warn))
         self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
         destination_options: dict[str, Any] = {"schedule": self._schedule} if self._schedule else {}
+        if flush_soon is not None:
+            destination_options["flush_soon"] = flush_soon
         self._destination = PendoDestination(agent, config.event_filter, self._notify, config.queue_size,
                                              config.ready_timeout, **destination_options)
         self._destination.stats.filtered += self._pre_destination_stats.filtered
@@ -130,11 +132,12 @@ class Analytics:
         for kind, call, timestamp in buffered:
             self._run(kind, call, timestamp)
 
-    def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort]:
+    def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort, FlushSoon | None]:
+        """The page's parts, or the injected ones; an injected agent gets each call as it is made."""
         if self._injected_agent is not None:
             environment = self._injected_environment or FixedEnvironment()
             store = self._injected_store or MemoryStore()
-            return environment, store, self._injected_agent
+            return environment, store, self._injected_agent, None
         if sys.platform != "emscripten":
             raise RuntimeError("pyodide_pendo talks to the Pendo agent in a browser page (Pyodide or PyScript); "
                                "under CPython pass agent=… to Analytics() (see the README: testing without a browser)")
@@ -144,7 +147,7 @@ class Analytics:
         environment = self._injected_environment or _browser.BrowserEnvironment(page)
         store = self._injected_store or _browser.identity_storage(page, config.storage, config.cookie_domain,
                                                                    config.secure_cookie)
-        return environment, store, _browser.BrowserAgent(page)
+        return environment, store, _browser.BrowserAgent(page), _browser.flush_at_end_of_task
 
     def _start_agent(self) -> None:
         assert self._config is not None and self._identity is not None and self._destination is not None
@@ -247,7 +250,12 @@ class Analytics:
     getGroupTraits = get_group_traits  # noqa: N815
 
     def stats(self) -> dict[str, Any]:
-        """Counts of what happened to calls: sent, waiting, filtered, dropped, undelivered, and the agent state."""
+        """Counts of what happened to calls: sent, waiting, filtered, dropped, undelivered, and the agent state.
+
+        Calls batched for the end of the task are handed to the agent first, so the counts are final.
+        """
+        if self._destination is not None:
+            self._destination.flush()
         base = self._destination.stats if self._destination else self._pre_destination_stats
         counts = base.as_dict()
         counts["waiting"] += len(self._buffer) + len(self._held)

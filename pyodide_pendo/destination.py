@@ -7,6 +7,11 @@ States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
   ready there and calls pile up unseen.
 - While loading, agent calls wait in a bounded queue (``queue_size``, 100 by default like RudderStack's); a
   call that does not fit is dropped, counted and warned about. They go out in order once the agent is ready.
+- Once ready, calls are batched and handed over at the end of the current task (a microtask in the page), or
+  as soon as ``FLUSH_AT`` calls wait: a run of same-method calls goes to the agent in one page-side loop. Handing
+  them over one by one from Python interleaves Python with the agent's JavaScript, and each then runs markedly
+  slower (measured: about 250 µs against 150 µs per ``track``); in a PyScript worker it also saves a round trip
+  to the page per call. ``stats()`` hands waiting calls over first, so its counts are final.
 - Failed (script error, or no readiness within ``ready_timeout``): waiting and later calls are counted as
   undelivered, a warning says once that events are not reaching Pendo, and nothing raises into user code.
 - A JavaScript exception inside the agent during a call is logged and counted as undelivered.
@@ -30,6 +35,7 @@ logger = logging.getLogger("pyodide_pendo")
 AgentState = Literal["idle", "loading", "ready", "failed"]
 POLL_INTERVAL = 0.025
 DEBUGGING_ATTEMPTS = 50
+FLUSH_AT = 100  # batched calls handed to the agent without waiting for the end of the task
 
 
 class AgentPlan(NamedTuple):
@@ -50,8 +56,12 @@ class AgentPort(Protocol):
     def poll(self) -> tuple[AgentState, str | None]:
         """``("ready", None)``, ``("loading", None)`` or ``("failed", reason)``."""
 
-    def call(self, method: str, arguments_json: str) -> None:
-        """Call ``window.pendo[method](...arguments)``; raises if the agent throws."""
+    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
+        """Call ``window.pendo[method](...arguments)`` for each JSON argument list, in order.
+
+        Returns ``None`` when all went through, else ``(index, error)`` of the first call that threw (later
+        ones were not made). Raises only when the page itself cannot be reached.
+        """
 
     def enable_debugging(self) -> bool:
         """Turn on Pendo's debugging; ``False`` while the agent cannot yet (it is still settling in)."""
@@ -75,11 +85,17 @@ class DeliveryStats:
 
 Notify = Callable[[str, dict[str, Any]], None]
 Schedule = Callable[[Coroutine[Any, Any, None]], object]
+FlushSoon = Callable[[Callable[[], None]], object]
 
 
 def _schedule_on_event_loop(coroutine: Coroutine[Any, Any, None]) -> object:
     """Pyodide's WebLoop runs tasks without a running loop in Python's sense, so ``ensure_future`` is enough."""
     return asyncio.ensure_future(coroutine)
+
+
+def _flush_at_once(flush: Callable[[], None]) -> None:
+    """Without a page (an injected agent), calls reach the agent as they are made."""
+    flush()
 
 
 class _Delivery(NamedTuple):
@@ -90,15 +106,19 @@ class _Delivery(NamedTuple):
 
 class PendoDestination:
     def __init__(self, agent: AgentPort, event_filter: EventFilter, notify: Notify, queue_size: int = 100,
-                 ready_timeout: float = 10.0, schedule: Schedule = _schedule_on_event_loop) -> None:
+                 ready_timeout: float = 10.0, schedule: Schedule = _schedule_on_event_loop,
+                 flush_soon: FlushSoon = _flush_at_once) -> None:
         self.agent = agent
         self.event_filter = event_filter
         self.notify = notify
         self.queue_size = queue_size
         self.ready_timeout = ready_timeout
         self.schedule = schedule
+        self.flush_soon = flush_soon
         self.stats = DeliveryStats()
         self._queue: deque[_Delivery] = deque()
+        self._batch: list[_Delivery] = []
+        self._flush_pending = False
         self._plan: AgentPlan | None = None
         self._ready_callbacks: list[Callable[[PendoLoadError | None], object]] = []
         self._warned_failure = False
@@ -163,10 +183,11 @@ class PendoDestination:
         assert self._plan is not None
         if self._plan.debug:
             self.schedule(self._enable_debugging())
-        while self._queue:
-            delivery = self._queue.popleft()
-            self.stats.waiting -= 1
-            self._send(delivery)
+        queued = list(self._queue)
+        self._queue.clear()
+        self.stats.waiting -= len(queued)
+        if queued:
+            self._send(queued)
         self._settle(None)
 
     def _fail(self, reason: str) -> None:
@@ -217,7 +238,13 @@ class PendoDestination:
 
     def _enqueue(self, delivery: _Delivery) -> None:
         if self.state == "ready":
-            self._send(delivery)
+            self._batch.append(delivery)
+            self.stats.waiting += 1
+            if len(self._batch) >= FLUSH_AT:
+                self.flush()
+            elif not self._flush_pending:
+                self._flush_pending = True
+                self.flush_soon(self._flush_when_due)
         elif self.state == "failed":
             self._undelivered(delivery, self.stats.error or "the Pendo agent failed")
         elif len(self._queue) >= self.queue_size:
@@ -232,21 +259,54 @@ class PendoDestination:
             self._queue.append(delivery)
             self.stats.waiting += 1
 
-    def _send(self, delivery: _Delivery) -> None:
-        for call in delivery.calls:
+    def _flush_when_due(self) -> None:
+        self._flush_pending = False
+        self.flush()
+
+    def flush(self) -> None:
+        """Hand every batched call to the agent now."""
+        batch, self._batch = self._batch, []
+        self.stats.waiting -= len(batch)
+        if batch:
+            self._send(batch)
+
+    def _send(self, batch: list[_Delivery]) -> None:
+        """Make the batch's agent calls in order, a run of same-method calls at a time; then account for each
+        delivery. A call the agent throws on fails its delivery (its remaining calls are skipped), not the batch."""
+        pending = [(delivery, call) for delivery in batch for call in delivery.calls]
+        errors: dict[int, str] = {}
+        while pending:
+            method = pending[0][1].method
+            run_length = next((index for index, (_, call) in enumerate(pending) if call.method != method),
+                              len(pending))
+            run = pending[:run_length]
             try:
-                self.agent.call(call.method, call.arguments_json())
-            except Exception as error:  # JavaScript raised inside the agent: count it, never re-raise
-                level = logging.DEBUG if self._warned_agent_error else logging.WARNING
-                self._warned_agent_error = True
-                logger.log(level, "pendo.%s failed inside the agent: %s (such calls are counted as undelivered "
-                           "in stats(); later ones are logged at debug level)", call.method, error)
-                self._undelivered(delivery, f"pendo.{call.method} raised: {error}")
-                return
-        self.stats.sent += 1
-        self.notify("delivered", {"message": delivery.message, "calls": [
-            {"method": c.method, "arguments": list(c.arguments)} for c in delivery.calls]})
-        self._call_back(delivery)
+                failure = self.agent.call_each(method, [call.arguments_json() for _, call in run])
+            except Exception as error:  # the page itself failed us: the whole run is undelivered
+                failure = 0, str(error)
+            if failure is None:
+                pending = pending[run_length:]
+                continue
+            index, error_text = failure
+            failed = run[index][0]
+            errors[id(failed)] = self._agent_error(method, error_text)
+            pending = [item for item in pending[index + 1:] if item[0] is not failed]
+        for delivery in batch:
+            reason = errors.get(id(delivery))
+            if reason is not None:
+                self._undelivered(delivery, reason)
+                continue
+            self.stats.sent += 1
+            self.notify("delivered", {"message": delivery.message, "calls": [
+                {"method": call.method, "arguments": list(call.arguments)} for call in delivery.calls]})
+            self._call_back(delivery)
+
+    def _agent_error(self, method: str, error: str) -> str:
+        level = logging.DEBUG if self._warned_agent_error else logging.WARNING
+        self._warned_agent_error = True
+        logger.log(level, "pendo.%s failed inside the agent: %s (such calls are counted as undelivered in stats(); "
+                   "later ones are logged at debug level)", method, error)
+        return f"pendo.{method} raised: {error}"
 
     def _undelivered(self, delivery: _Delivery, reason: str) -> None:
         self.stats.undelivered += 1

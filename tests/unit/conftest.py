@@ -32,10 +32,12 @@ class RecordingAgent:
     def poll(self) -> tuple[str, str | None]:
         return self.status, self.reason  # type: ignore[return-value]
 
-    def call(self, method: str, arguments_json: str) -> None:
-        if method in self.raise_on:
-            raise RuntimeError(f"TypeError: {method} exploded")
-        self.calls.append((method, json.loads(arguments_json)))
+    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
+        for index, text in enumerate(arguments_json):
+            if method in self.raise_on:
+                return index, f"TypeError: {method} exploded"
+            self.calls.append((method, json.loads(text)))
+        return None
 
     def enable_debugging(self) -> bool:
         self.calls.append(("enableDebugging", []))
