@@ -6,11 +6,9 @@ text parsed on the page side (``JSON.parse``), never as Python dicts: no proxies
 boundary instead of a proxied dict. Nothing here uses ``eval``, inline scripts or ``innerHTML``, so a page with
 a strict Content-Security-Policy works.
 
-In a PyScript worker every access to the page is a synchronous round trip to the main thread, and each page
-object that reaches Python costs 40 to 100 more: Pyodide inspects a new proxy (its prototype chain, ``then``,
-iterators, ``length``, ``size``, ``name``…) and every inspection is a round trip (counted by
-``tests/browser/test_pyscript.py``). So the objects used on every call (``location``, ``document``,
-``window.pendo``) are fetched once, and in a worker ``PageCalls`` keeps per-call results in JavaScript.
+In a PyScript worker every page access is a round trip to the main thread, and a page object reaching Python
+costs 40 to 100 more (Pyodide inspects each new proxy), so objects used on every call are fetched once and
+``PageCalls`` keeps per-call results in JavaScript.
 """
 
 from __future__ import annotations
@@ -88,9 +86,8 @@ class PageCalls:
         return box[0]
 
     def apply_each(self, function_box: Any, this_box: Any, arguments_json: list[str]) -> tuple[int, str] | None:
-        """``function.apply(this, arguments)`` for each JSON argument list; ``(index, error)`` of the first that
-        throws. One call at a time: PyScript's bridge hands a page function passed back to the page over as a
-        call into this worker, so no page-side loop can call the agent from here."""
+        """One page call each: PyScript's bridge turns a page function passed back to the page into a call
+        into this worker, so a page-side loop cannot call the agent from here."""
         for index, text in enumerate(arguments_json):
             try:
                 self.apply(function_box, this_box, self.parse(text))
@@ -126,9 +123,8 @@ class DirectPageCalls:
         return value
 
     def apply_each(self, function: Any, this: Any, arguments_json: list[str]) -> tuple[int, str] | None:
-        """All calls in one page-side loop, from built-ins only (no ``eval``):
-        ``Array.from(JSON.parse(lists).values(), Function.prototype.apply.bind(function, this))``. When a call
-        throws, ``Array.from`` stops, and what the iterator has left says which call it was."""
+        """One page-side loop of built-ins (no ``eval``): ``Array.from(JSON.parse(lists).values(),
+        Function.prototype.apply.bind(function, this))``; on a throw, what the iterator has left says which."""
         remaining = self._parse(f"[{','.join(arguments_json)}]").values()
         try:
             self._array_from(remaining, self._bind_apply(function, this))

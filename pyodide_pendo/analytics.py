@@ -1,10 +1,7 @@
 """``Analytics``: RudderStack's ``rudderanalytics`` API in Python, delivering to the Pendo agent in the page.
 
-Flow of every call, in one direction:
-normalize and validate (``arguments``) → RudderStack message (``messages``, with ``identity``) → listeners →
-consent → ``before_send`` hooks → integrations and event filter (``filters``) → Pendo agent calls
-(``mapping``) → the page (``destination`` through the browser bridge). Everything but the last step is pure
-Python.
+Every call flows one way: ``arguments`` → message (``messages``, ``identity``) → listeners → consent →
+``before_send`` hooks → ``filters`` → ``mapping`` → ``destination`` → the page; all but the last is pure Python.
 
 Decisions worth knowing:
 - Calls made before ``load()`` are validated at once (bad input raises there) but buffered unbuilt, up to 100,
@@ -30,7 +27,7 @@ from .destination import AgentPlan, AgentPort, DeliveryStats, FlushSoon, PendoDe
 from .errors import PendoLoadError
 from .identity import Identity, IdentitySnapshot
 from .mapping import PendoMapper
-from .messages import Environment, FixedEnvironment, MessageBuilder, PageInfo, iso_timestamp, utc_now
+from .messages import Environment, FixedEnvironment, MessageBuilder, PageInfo, iso_timestamp, now_milliseconds
 from .pendo_sanitize import PendoSanitizer
 from .persistence import IdentityStore, KeyValueStore, MemoryStore
 
@@ -112,7 +109,9 @@ class Analytics:
         self._config = config
         self._identity = Identity(IdentityStore(store, self._warn))
         self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
-        destination_options: dict[str, Any] = {"schedule": self._schedule} if self._schedule else {}
+        destination_options: dict[str, Any] = {"listening": self._listening}
+        if self._schedule is not None:
+            destination_options["schedule"] = self._schedule
         if flush_soon is not None:
             destination_options["flush_soon"] = flush_soon
         self._destination = PendoDestination(agent, config.event_filter, self._notify, config.queue_size,
@@ -279,6 +278,9 @@ class Analytics:
     def _warn(self, text: str) -> None:
         logger.warning("%s", text)
 
+    def _listening(self, kind: str) -> bool:
+        return bool(self._listeners[kind])
+
     def _notify(self, kind: str, payload: dict[str, Any]) -> None:
         for listener in self._listeners[kind]:
             try:
@@ -297,7 +299,7 @@ class Analytics:
                 logger.warning("%d calls are already waiting for load(); this %s call is dropped",
                                PRELOAD_BUFFER_SIZE, kind)
                 return None
-            self._buffer.append((kind, call, iso_timestamp(utc_now())))
+            self._buffer.append((kind, call, iso_timestamp(now_milliseconds())))
             return None
         return self._run(kind, call, None)
 
@@ -330,7 +332,8 @@ class Analytics:
             fields = {"name": call.name, "category": call.category,
                       "properties": {**page.as_context(), **call.properties}}
         message = self._builder.build(kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
-        self._notify("message", {"message": message})
+        if self._listeners["message"]:
+            self._notify("message", {"message": message})
         self._route(message, snapshot, call.callback)
         return message
 

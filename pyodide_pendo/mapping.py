@@ -1,18 +1,10 @@
 """RudderStack message → Pendo agent calls. The last pure step before the browser.
 
-| message  | Pendo agent call(s)                                                               |
-|----------|-----------------------------------------------------------------------------------|
-| identify | ``identify({visitor, account[, parentAccount]})``: the visitor and the current account |
-| group    | ``identify({visitor, account[, parentAccount]})``: the account and the current visitor |
-| alias    | ``identify({visitor, …})`` with the new id: Pendo's identify event records old and new |
-| track    | ``track(event, properties)``                                                      |
-| page     | ``pageLoad(url)``                                                                 |
-| reset    | ``clearSession()``, then ``identify`` with the new anonymous visitor                |
-
-Where RudderStack's integration differs: it sends an empty account with identify (dropping the current
-account), has no page, alias or reset mapping, ignores ``parentAccount``, and passes nested traits that Pendo
-then ignores. The visitor id is the user id, or ``_PENDO_T_`` + anonymousId for an anonymous visitor (the
-prefix Pendo uses for anonymous visitors), so ``get_anonymous_id()`` and Pendo agree.
+identify, group and alias become ``identify({visitor, account[, parentAccount]})`` with the current visitor
+and account; track becomes ``track(event, properties)``, page ``pageLoad(url)``, and reset ``clearSession()``
+then ``identify`` with the new anonymous visitor (the README's "What Pendo receives" says how RudderStack's
+integration differs). The visitor id is the user id, or ``_PENDO_T_`` + anonymousId, the prefix Pendo uses
+for anonymous visitors, so ``get_anonymous_id()`` and Pendo agree.
 """
 
 from __future__ import annotations

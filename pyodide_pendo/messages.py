@@ -7,8 +7,8 @@ ones RudderStack's JavaScript SDK builds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timezone
+import time
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from . import __version__
@@ -52,31 +52,34 @@ class FixedEnvironment(NamedTuple):
         return dict(self.device or {})
 
 
-def iso_timestamp(moment: datetime) -> str:
+def iso_timestamp(epoch_milliseconds: int) -> str:
     """``2026-11-26T04:05:06.789Z``, as JavaScript's ``Date.toJSON`` writes it.
 
-    ``isoformat`` (milliseconds truncated, as ``Date`` keeps them) without its ``+00:00``: cheaper than
-    ``strftime`` in Pyodide, and this runs for every message.
+    Runs for every message, so the date and time of day are formatted once per second (``_second_text``).
     """
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+    return f"{_second_text(epoch_milliseconds // 1000)}.{epoch_milliseconds % 1000:03d}Z"
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+def now_milliseconds() -> int:
+    """Milliseconds since the epoch, truncated as ``Date.now()`` is (integer arithmetic: no float rounding)."""
+    return time.time_ns() // 1_000_000
+
+
+@lru_cache(maxsize=2)
+def _second_text(epoch_second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_second))
 
 
 class MessageBuilder:
     """Turns (type, identity, options, per-type fields) into one RudderStack message dict."""
 
-    def __init__(self, environment: Environment, *, integrations: JSONObject | None = None,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, environment: Environment, *, integrations: JSONObject | None = None) -> None:
         self._environment = environment
         self._device = environment.device_context()
         self._integrations = deep_merge(DEFAULT_INTEGRATIONS, integrations or {})
-        self._clock = clock
 
     def now(self) -> str:
-        return iso_timestamp(self._clock())
+        return iso_timestamp(now_milliseconds())
 
     def page_info(self) -> PageInfo:
         return self._environment.page()

@@ -46,8 +46,9 @@ class PendoSanitizer:
         self._flatten(values, (), kind, sanitized, sources)
         return sanitized
 
-    def properties(self, event: str, values: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
-        """Return track properties unchanged, warning once per name about Pendo's limits."""
+    def properties(self, event: str, values: dict[str, JSONValue]) -> dict[str, JSONValue]:
+        """Return track properties unchanged (not copied: the Pendo call's JSON is taken at once), warning
+        once per name about Pendo's limits."""
         for name, value in values.items():
             if len(name) > PROPERTY_NAME_MAX_CHARACTERS and self._first_time("name", name):
                 self._warn(
@@ -55,7 +56,10 @@ class PendoSanitizer:
                     f"long; Pendo accepts at most {PROPERTY_NAME_MAX_CHARACTERS}. "
                     f"Use a shorter name."
                 )
-            if _may_exceed_property_limit(value):
+            value_type = type(value)
+            # Numbers, booleans, null and short strings always fit (integers beyond 2**53 arrive as strings).
+            if (len(value) > _PROPERTY_STRING_ALWAYS_SMALL if value_type is str  # type: ignore[arg-type]
+                    else value_type is dict or value_type is list):
                 size = _json_bytes(value)
                 if size > PROPERTY_JSON_MAX_BYTES and self._first_time("size", name):
                     self._warn(
@@ -63,7 +67,7 @@ class PendoSanitizer:
                         f"over Pendo's {PROPERTY_JSON_MAX_BYTES}-byte limit, so Pendo shows "
                         f"it as 'too large'. Send a smaller value, such as an id or a summary."
                     )
-        return dict(values)
+        return values
 
     def _flatten(
         self,
@@ -77,10 +81,11 @@ class PendoSanitizer:
         path, so a collision can name both keys."""
         for key, value in values.items():
             source = (*prefix, key)
-            if isinstance(value, dict):
-                self._flatten(value, source, kind, sanitized, sources)
+            value_type = type(value)
+            if value_type is dict:
+                self._flatten(value, source, kind, sanitized, sources)  # type: ignore[arg-type]
                 continue
-            pendo_key = _pendo_key("_".join(source))
+            pendo_key = _pendo_key("_".join(source) if prefix else key)
             earlier = sources.get(pendo_key)
             if earlier is not None and self._first_time("collision", kind, pendo_key):
                 self._warn(
@@ -90,7 +95,8 @@ class PendoSanitizer:
                     f"{_source_path(kind, source)} is kept. Rename one to keep both."
                 )
             sources[pendo_key] = source
-            sanitized[pendo_key] = self._metadata_value(value, kind, pendo_key)
+            sanitized[pendo_key] = (self._metadata_value(value, kind, pendo_key)
+                                    if value_type is str or value_type is list else value)
 
     def _metadata_value(self, value: JSONValue, kind: str, pendo_key: str) -> JSONValue:
         if isinstance(value, list):
@@ -151,14 +157,6 @@ def _list_item_text(item: JSONValue) -> str:
     if isinstance(item, str):
         return item
     return json.dumps(item, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def _may_exceed_property_limit(value: JSONValue) -> bool:
-    """Cheap pre-check: numbers, booleans, null and short strings always fit (integers
-    beyond 2**53 arrive as strings from ``to_json_value``)."""
-    if isinstance(value, str):
-        return len(value) > _PROPERTY_STRING_ALWAYS_SMALL
-    return isinstance(value, (dict, list))
 
 
 def _json_bytes(value: JSONValue) -> int:

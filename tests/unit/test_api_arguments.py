@@ -158,3 +158,13 @@ def test_bad_input_raises_at_the_call_site_naming_the_argument(loaded: Analytics
     with pytest.raises(error, match=words.replace("[", r"\[").replace("(", r"\(")):
         call(loaded)
     assert loaded.stats()["sent"] == 0
+
+
+@pytest.mark.parametrize("epoch_milliseconds", [0, 999, 1_000, 1_795_658_706_789, 1_795_658_707_000, 4_102_444_799_999])
+def test_timestamps_read_as_javascript_writes_them(epoch_milliseconds: int) -> None:
+    from datetime import datetime, timezone
+
+    from pyodide_pendo.messages import iso_timestamp
+
+    moment = datetime.fromtimestamp(epoch_milliseconds / 1000, timezone.utc)
+    assert iso_timestamp(epoch_milliseconds) == moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_milliseconds % 1000:03d}Z"
