@@ -31,6 +31,9 @@ class CallOptions(NamedTuple):
     context: JSONObject | None = None
 
 
+NO_OPTIONS = CallOptions()
+
+
 class IdentifyCall(NamedTuple):
     user_id: str | None
     traits: JSONObject
@@ -101,7 +104,7 @@ def normalize_mapping(value: object, *, argument: str, warn: Warn) -> JSONObject
 def normalize_options(value: object, *, warn: Warn) -> CallOptions:
     """RudderStack's ``options``: three keys override the message, the rest deep-merge into ``context``."""
     if value is None:
-        return CallOptions()
+        return NO_OPTIONS
     options = normalize_mapping(value, argument="options", warn=warn)
     anonymous_id = normalize_id(options.pop("anonymousId", None), argument="options['anonymousId']")
     original_timestamp = options.pop("originalTimestamp", None)

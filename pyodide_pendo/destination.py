@@ -18,6 +18,7 @@ States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import deque
@@ -95,8 +96,11 @@ def _flush_at_once(flush: Callable[[], None]) -> None:
 
 
 class _Delivery(NamedTuple):
-    calls: list[PendoCall]
-    arguments_json: list[str]  # taken at the call: later changes to the message do not reach Pendo
+    """One message's agent calls as (method, JSON arguments), taken at the call: later changes to the message do
+    not reach Pendo. The message is kept only for a callback or a listener: a batch then holds little for
+    Python's garbage collector to walk."""
+
+    calls: list[tuple[str, str]]
     message: dict[str, Any] | None
     callback: Callable[[dict[str, Any]], object] | None
 
@@ -222,14 +226,16 @@ class PendoDestination:
         else:
             self._ready_callbacks.append(callback)
 
-    def deliver(self, message: Mapping[str, Any], calls: list[PendoCall],
+    def deliver(self, message: dict[str, Any], calls: list[PendoCall],
                 callback: Callable[[dict[str, Any]], object] | None) -> None:
         """Hand one message's calls to the agent now, or queue them, or count them as undelivered."""
-        self._enqueue(_Delivery(calls, [call.arguments_json() for call in calls], dict(message), callback))
+        listened = callback is not None or any(map(self.listening, ("delivered", "undelivered", "dropped")))
+        self._enqueue(_Delivery([(call.method, call.arguments_json()) for call in calls],
+                                message if listened else None, callback))
 
     def deliver_calls(self, calls: list[PendoCall]) -> None:
         """Calls that belong to no message (``reset``)."""
-        self._enqueue(_Delivery(calls, [call.arguments_json() for call in calls], None, None))
+        self._enqueue(_Delivery([(call.method, call.arguments_json()) for call in calls], None, None))
 
     def allows(self, message: Mapping[str, Any]) -> bool:
         return destination_enabled(message.get("integrations") or {}) and self.event_filter.allows(message)
@@ -271,8 +277,7 @@ class PendoDestination:
     def _send(self, batch: list[_Delivery]) -> None:
         """The batch's agent calls in order, a run of same-method calls at a time. A throw fails only its own
         delivery (whose later calls are skipped)."""
-        pending = [(delivery, call.method, text) for delivery in batch
-                   for call, text in zip(delivery.calls, delivery.arguments_json)]
+        pending = [(delivery, method, text) for delivery in batch for method, text in delivery.calls]
         errors: dict[int, str] = {}
         while pending:
             method = pending[0][1]
@@ -298,7 +303,7 @@ class PendoDestination:
             self.stats.sent += 1
             if tell:
                 self.notify("delivered", {"message": delivery.message, "calls": [
-                    {"method": call.method, "arguments": list(call.arguments)} for call in delivery.calls]})
+                    {"method": method, "arguments": json.loads(text)} for method, text in delivery.calls]})
             if delivery.callback is not None:
                 self._call_back(delivery)
 

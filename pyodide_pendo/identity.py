@@ -24,13 +24,12 @@ JSONObject = dict[str, JSONValue]
 
 def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
     """A new dict: ``update`` over ``base``, nested dicts merged, everything else replaced."""
-    merged = dict(base)
+    merged = {**base, **update}
     for key, value in update.items():
-        current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            merged[key] = deep_merge(current, value)
-        else:
-            merged[key] = value
+        if type(value) is dict:
+            current = base.get(key)
+            if type(current) is dict:
+                merged[key] = deep_merge(current, value)  # type: ignore[arg-type]
     return merged
 
 

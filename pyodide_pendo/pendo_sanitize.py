@@ -95,8 +95,10 @@ class PendoSanitizer:
                     f"{_source_path(kind, source)} is kept. Rename one to keep both."
                 )
             sources[pendo_key] = source
-            sanitized[pendo_key] = (self._metadata_value(value, kind, pendo_key)
-                                    if value_type is str or value_type is list else value)
+            if value_type is list or value_type is str and (
+                    len(value) > METADATA_STRING_MAX_CHARACTERS or pendo_key == "id"):  # type: ignore[arg-type]
+                value = self._metadata_value(value, kind, pendo_key)
+            sanitized[pendo_key] = value
 
     def _metadata_value(self, value: JSONValue, kind: str, pendo_key: str) -> JSONValue:
         if isinstance(value, list):
