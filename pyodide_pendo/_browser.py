@@ -154,16 +154,16 @@ class BrowserEnvironment:
         self._location = window.location
         self._document = window.document
         self._referrer = _as_text(self._document.referrer)
-        self._href: str | None = None
-        self._path = self._search = ""
+        self._href: object = None  # as read, to compare
+        self._url = self._path = self._search = ""
 
     def page(self) -> PageInfo:
-        location = self._location
-        href = _as_text(location.href)
+        href = self._location.href
         if href != self._href:
-            self._href, self._path, self._search = href, _as_text(location.pathname), _as_text(location.search)
-        return PageInfo(url=href, path=self._path, search=self._search, title=_as_text(self._document.title),
-                        referrer=self._referrer)
+            self._href, self._url = href, _as_text(href)
+            self._path, self._search = _as_text(self._location.pathname), _as_text(self._location.search)
+        title = self._document.title
+        return PageInfo(self._url, self._path, self._search, title if type(title) is str else "", self._referrer)
 
     def device_context(self) -> dict[str, Any]:
         navigator = self._window.navigator

@@ -84,6 +84,7 @@ class Analytics:
         self._injected_store = store
         self._schedule = schedule
         self._listeners: dict[str, list[Listener]] = {kind: [] for kind in LISTENER_KINDS}
+        self._listened: set[str] = set()  # kinds with listeners: payloads are built only for these
         self._sanitizer = PendoSanitizer(self._warn)
         self._mapper = PendoMapper(self._sanitizer)
         self._buffer: deque[_BufferedCall] = deque()
@@ -109,7 +110,7 @@ class Analytics:
         self._config = config
         self._identity = Identity(IdentityStore(store, self._warn))
         self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
-        destination_options: dict[str, Any] = {"listening": self._listening}
+        destination_options: dict[str, Any] = {"listening": self._listened.__contains__}
         if self._schedule is not None:
             destination_options["schedule"] = self._schedule
         if flush_soon is not None:
@@ -271,15 +272,19 @@ class Analytics:
         if not callable(listener):
             raise TypeError("listener must be callable")
         self._listeners[kind].append(listener)
-        return lambda: self._listeners[kind].remove(listener)
+        self._listened.add(kind)
+
+        def unsubscribe() -> None:
+            self._listeners[kind].remove(listener)
+            if not self._listeners[kind]:
+                self._listened.discard(kind)
+
+        return unsubscribe
 
     # -- the pipeline ----------------------------------------------------------------------------------------
 
     def _warn(self, text: str) -> None:
         logger.warning("%s", text)
-
-    def _listening(self, kind: str) -> bool:
-        return bool(self._listeners[kind])
 
     def _notify(self, kind: str, payload: dict[str, Any]) -> None:
         for listener in self._listeners[kind]:

@@ -70,8 +70,10 @@ class AliasCall(NamedTuple):
     callback: Callback | None
 
 
-def split_callback(*values: object) -> tuple[list[object], Callback | None]:
+def split_callback(*values: object) -> tuple[list[object] | tuple[object, ...], Callback | None]:
     """Cut the arguments at the first callable: it is the callback and what follows it is ignored."""
+    if not any(map(callable, values)):
+        return values, None
     for index, value in enumerate(values):
         if callable(value):
             return [*values[:index], *([None] * (len(values) - index))], value  # type: ignore[return-value]

@@ -33,13 +33,31 @@ def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
     return merged
 
 
+class _RandomPool:
+    """``os.urandom`` bytes drawn 4 KiB at a time: in Pyodide each draw is a call into the page's
+    ``crypto.getRandomValues``, which costs ten times the slicing."""
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._offset = 0
+
+    def take(self, count: int) -> bytes:
+        if self._offset + count > len(self._pool):
+            self._pool, self._offset = os.urandom(4096), 0
+        self._offset += count
+        return self._pool[self._offset - count:self._offset]
+
+
+_random_pool = _RandomPool()
+
+
 def random_uuid() -> str:
-    """A random UUID v4 as text, like ``str(uuid.uuid4())`` from the same 16 ``os.urandom`` bytes.
+    """A random UUID v4 as text, like ``str(uuid.uuid4())`` from 16 random bytes.
 
     Formatted directly: half the cost of building a ``uuid.UUID`` in Pyodide (every message takes one), and
     importing the ``uuid`` module costs about 25 ms there.
     """
-    random_bytes = os.urandom(16)
+    random_bytes = _random_pool.take(16)
     digits = random_bytes.hex()
     variant = "89ab"[random_bytes[8] >> 4 & 3]  # the RFC 4122 variant: 10xx in the top bits of byte 8
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
