@@ -116,7 +116,7 @@ def profile_stages(kind: str, count: int, repeats: int) -> str:
     agent_calls = mapper.calls(message, snapshot)
     stages: dict[str, Callable[[], object]] = {
         f"whole {kind}() through the public API": _public_call(kind),
-        f"arguments.normalize_{kind}": normalize,
+        "arguments: normalize the call": normalize,
         "identity (current / identify)": update_identity,
         "messages.MessageBuilder.build": partial(builder.build, kind, snapshot, call.options, fields),
         "  of which environment.page()": builder.page_info,

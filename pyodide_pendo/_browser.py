@@ -1,10 +1,8 @@
 """The browser bridge: the only module that touches ``js``, ``pyodide`` or ``pyscript``.
 
-Imported only inside a browser (``sys.platform == "emscripten"``). Payloads cross into JavaScript as JSON
-text parsed on the page side (``JSON.parse``), never as Python dicts: no proxies to leak or destroy, no
-``None``/``undefined`` or big-integer surprises, and in a PyScript worker a single string crosses the thread
-boundary instead of a proxied dict. Nothing here uses ``eval``, inline scripts or ``innerHTML``, so a page with
-a strict Content-Security-Policy works.
+Imported only in a browser. Payloads cross as JSON text parsed on the page side, never as Python dicts: no
+proxies to leak, no ``None``/``undefined`` or big-integer surprises, one string per call into a worker. No
+``eval``, inline scripts or ``innerHTML``, so a strict Content-Security-Policy works.
 
 In a PyScript worker every page access is a round trip to the main thread, and a page object reaching Python
 costs 40 to 100 more (Pyodide inspects each new proxy), so objects used on every call are fetched once and
@@ -102,7 +100,6 @@ class DirectPageCalls:
 
     def __init__(self, window: Any) -> None:
         self._get = window.Reflect.get
-        self._apply = window.Reflect.apply
         self._parse = window.JSON.parse
         self._array_from = getattr(window.Array, "from")
         self._bind_apply = window.Function.prototype.apply.bind
@@ -115,9 +112,6 @@ class DirectPageCalls:
 
     def get(self, target: Any, name: str | int) -> Any:
         return self._get(target, name)
-
-    def apply(self, function: Any, this: Any, arguments: Any) -> Any:
-        return self._apply(function, this, arguments)
 
     def value(self, value: Any) -> Any:
         return value

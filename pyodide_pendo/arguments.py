@@ -1,17 +1,9 @@
 """RudderStack's argument rules, applied at the call site so bad input raises where the user called.
 
-Each ``normalize_*`` function takes the positional values exactly as the user passed them and returns one
-frozen record with every value checked and copied into JSON-ready form (``values.to_json_value``).
-
-Rules shared with RudderStack's JavaScript SDK (v3):
-- the first callable in any position is the callback; positions after it are ignored;
-- ``identify(traits)`` / ``group(traits)``: a mapping as the first argument is the traits;
-- ``page("Home")``: one string is the name; two strings are category and name;
-- ids are stringified.
-
-Where we differ, on purpose: an id must be a ``str`` or an ``int`` (a float, bool or object id raises a
-``TypeError`` instead of becoming text such as ``"1.0"`` or ``"True"``); an event name must contain more than
-white space.
+Each ``normalize_*`` takes the values as the user passed them and returns a record of checked, JSON-ready
+copies. RudderStack v3's rules (the README lists them) hold, with two differences on purpose: an id must be a
+``str`` or an ``int`` (a float or bool id raises instead of becoming ``"1.0"`` or ``"True"``), and an event
+name must be more than white space.
 """
 
 from __future__ import annotations

@@ -17,16 +17,10 @@ from urllib.parse import urlsplit
 
 from .filters import EventFilter
 
-# Pendo's data hosts and CDNs per environment (the agent's dist/servers.json); "jpn" is accepted for "jp",
-# the name the @pendo/agent README uses.
-ENVIRONMENTS = {
-    "io": ("cdn.pendo.io", "https://app.pendo.io"),
-    "eu": ("cdn.eu.pendo.io", "https://app.eu.pendo.io"),
-    "us1": ("us1.cdn.pendo.io", "https://us1.app.pendo.io"),
-    "jp": ("cdn.jpn.pendo.io", "https://app.jpn.pendo.io"),
-    "au": ("cdn.au.pendo.io", "https://app.au.pendo.io"),
-    "gov": ("cdn.gov.pendo.io", "https://app.gov.pendo.io"),
-}
+# Pendo's CDN per environment (the agent's dist/servers.json); "jpn" is accepted for "jp", the name the
+# @pendo/agent README uses.
+ENVIRONMENTS = {"io": "cdn.pendo.io", "eu": "cdn.eu.pendo.io", "us1": "us1.cdn.pendo.io", "jp": "cdn.jpn.pendo.io",
+                "au": "cdn.au.pendo.io", "gov": "cdn.gov.pendo.io"}
 ENVIRONMENT_ALIASES = {"jpn": "jp"}
 API_KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 STORAGE_TYPES = ("cookie", "local_storage", "memory")
@@ -42,8 +36,7 @@ IGNORED_DESTINATION_KEYS = frozenset({
 
 
 def agent_script_url(api_key: str, env: str) -> str:
-    cdn, _ = ENVIRONMENTS[env]
-    return f"https://{cdn}/agent/static/{api_key}/pendo.js"
+    return f"https://{ENVIRONMENTS[env]}/agent/static/{api_key}/pendo.js"
 
 
 def _check_agent_url(url: object) -> str:

@@ -2,17 +2,14 @@
 
 States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
 
-- Ready means the agent itself says so (``pendo.isReady()``), never that a stub exists: RudderStack's
-  check (``pendo.push !== Array.prototype.push``) is already true for the snippet, so a blocked agent looks
-  ready there and calls pile up unseen.
-- While loading, agent calls wait in a bounded queue (``queue_size``, 100 by default like RudderStack's); a
-  call that does not fit is dropped, counted and warned about. They go out in order once the agent is ready.
+- Ready means ``pendo.isReady()``, never that a stub exists (RudderStack's check is already true for the
+  snippet, so a blocked agent looks ready there and calls pile up unseen).
+- While loading, calls wait in a bounded queue (``queue_size``); overflow is dropped, counted and warned.
 - Once ready, calls are batched until the end of the task (a microtask) or ``FLUSH_AT`` calls: Python and
   the agent's JavaScript interleaved call by call both run slower (measured: 250 against 150 µs per
   ``track``). ``stats()`` flushes first, so its counts are final.
-- Failed (script error, or no readiness within ``ready_timeout``): waiting and later calls are counted as
-  undelivered, a warning says once that events are not reaching Pendo, and nothing raises into user code.
-- A JavaScript exception inside the agent during a call is logged and counted as undelivered.
+- Failed (script error, or not ready within ``ready_timeout``), and a throw inside the agent: the calls are
+  counted as undelivered and warned about; nothing raises into user code.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """Who the visitor is: anonymousId, user id and traits, group id and traits, with RudderStack's rules.
 
-State changes produce new dicts (never mutate old ones), so an ``IdentitySnapshot`` taken for a waiting call
-stays what it was when the call was made.
-
-Rules (RudderStack v3, with one deliberate difference):
-- traits from successive calls are deep-merged: nested dicts merge key by key;
-- lists are *replaced*, not merged by index as RudderStack does (rudder-sdk-js#1875: merging
-  ``["a", "b"]`` with ``["c"]`` gave ``["c", "b"]``);
-- identify with a user id other than the stored one first resets user and group state;
-- reset clears user and group; ``reset(True)`` also makes a new anonymousId (a UUID v4).
+Changes make new dicts, so a snapshot taken for a waiting call keeps its values. Traits deep-merge across
+calls, but lists are *replaced*, not merged by index as RudderStack does (rudder-sdk-js#1875: ``["a", "b"]``
+then ``["c"]`` gave ``["c", "b"]``); identify with another user id first resets user and group.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """Identity persistence in RudderStack JavaScript SDK v3's storage format.
 
-A page that mixes this package with a RudderStack JavaScript SDK (or moves from one to the other) keeps one
-anonymous id, user and group only if both read and write the same keys in the same encoding:
-
-- every value is ``"RS_ENC_v3_"`` + base64 of the UTF-8 bytes of its compact JSON text;
-- cookies are URI-encoded (``encodeURIComponent``), live one year on path ``/`` with ``SameSite=Lax``, on the
-  site's top-level domain (detected by trying a test cookie on ever longer domain suffixes);
-- localStorage entries are additionally JSON-quoted, because v3 writes them through the storejs library.
-
-Browser objects (``window.localStorage``, ``window.document``) are passed in, so this module runs under CPython.
+Same keys and encoding, so a page shares one visitor with a RudderStack JavaScript SDK: each value is
+``"RS_ENC_v3_"`` + base64 of its compact JSON; cookies are URI-encoded, one year, path ``/``, ``SameSite=Lax``,
+on the top-level domain (the shortest suffix that takes a test cookie); localStorage values are JSON-quoted as
+v3's storejs writes them. Browser objects are passed in, so this runs under CPython.
 """
 
 from __future__ import annotations

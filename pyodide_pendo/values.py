@@ -51,11 +51,9 @@ def join_path(path: str, key: str | int) -> str:
 def to_json_value(value: object, *, path: str, warn: Warn) -> JSONValue:
     """Return a JSON-ready copy of ``value``; ``path`` names it in errors and warnings.
 
-    Raises TypeError for values JSON cannot carry and ValueError for containers that
-    contain themselves or are nested more than ``MAX_NESTING`` levels deep. Values that
-    can be sent only approximately (NaN, infinities, integers beyond 2**53) are converted
-    and reported to ``warn``. Naive datetimes are taken to be in UTC: in the browser
-    the local time zone is the visitor's, not the one the data came from.
+    TypeError for values JSON cannot carry, ValueError for cycles and nesting deeper than
+    ``MAX_NESTING``; NaN, infinities and integers beyond 2**53 are converted and reported to
+    ``warn``. Naive datetimes are taken as UTC (the browser's zone is the visitor's, not the data's).
     """
     return _convert(value, path, 0, warn, {})
 

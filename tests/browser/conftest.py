@@ -26,17 +26,16 @@ from playwright.sync_api import BrowserContext, Page, Route
 from devtools.site import Site, assemble
 from devtools.server import SiteServer
 from devtools.wire import PIXEL_GIF, PendoRequest, PendoWire
-from pyodide_pendo.config import ENVIRONMENTS
-
 PAGES = Path(__file__).parent / "pages"
-AGENT_VERSION = json.loads((Path(__file__).parents[2] / "node_modules/@pendo/agent/package.json").read_text())[
-    "version"]
+AGENT_PACKAGE = Path(__file__).parents[2] / "node_modules/@pendo/agent"
+AGENT_VERSION = json.loads((AGENT_PACKAGE / "package.json").read_text())["version"]
+AGENT_SERVERS = json.loads((AGENT_PACKAGE / "dist/servers.json").read_text())
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 PENDO_HOST = re.compile(r"^(?:[a-z0-9-]+\.)*pendo\.io$")
 AGENT_PATH = re.compile(r"^/agent/static/([^/]+)/pendo\.js$")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--disable-quic", "--no-first-run"]
-CDN_TO_DATA_HOST = {f"https://{cdn}": data for cdn, data in ENVIRONMENTS.values()}
+CDN_TO_DATA_HOST = {f"https://{AGENT_SERVERS['assetHost'][env]}": data for env, data in AGENT_SERVERS["data"].items()}
 QUIET_SECONDS = 0.3
 FLUSH_SECONDS = 5.0
 EDGE_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin",
