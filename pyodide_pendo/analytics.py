@@ -110,7 +110,7 @@ class Analytics:
         self._config = config
         self._identity = Identity(IdentityStore(store, self._warn))
         self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
-        destination_options: dict[str, Any] = {"listening": self._listened.__contains__}
+        destination_options: dict[str, Any] = {"listened": self._listened}
         if self._schedule is not None:
             destination_options["schedule"] = self._schedule
         if flush_soon is not None:
@@ -311,16 +311,13 @@ class Analytics:
     def _run(self, kind: str, call: Any, timestamp: str | None) -> Message | None:
         assert self._identity is not None and self._builder is not None
         identity = self._identity
-        if isinstance(call, _Reset):
-            self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
-            return None
-        if isinstance(call, _SetAnonymousId):
-            identity.set_anonymous_id(call.anonymous_id)
-            return None
         page: PageInfo | None = None
-        if kind == "identify":
+        if kind == "track":
+            snapshot = identity.current
+            fields: dict[str, Any] = {"event": call.event, "properties": call.properties}
+        elif kind == "identify":
             snapshot = identity.identify(call.user_id, call.traits)
-            fields: dict[str, Any] = {"traits": snapshot.user_traits}
+            fields = {"traits": snapshot.user_traits}
         elif kind == "group":
             snapshot = identity.group(call.group_id, call.traits)
             fields = {"groupId": snapshot.group_id, "traits": snapshot.group_traits}
@@ -328,9 +325,12 @@ class Analytics:
             previous = call.from_ or identity.current.user_id or identity.current.anonymous_id
             snapshot = identity.alias(call.to)
             fields = {"previousId": previous}
-        elif kind == "track":
-            snapshot = identity.current
-            fields = {"event": call.event, "properties": call.properties}
+        elif kind == "reset":
+            self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
+            return None
+        elif kind == "set_anonymous_id":
+            identity.set_anonymous_id(call.anonymous_id)
+            return None
         else:  # page: the page's url, path, title… are the properties' defaults, as in RudderStack
             snapshot = identity.current
             page = self._builder.page_info()

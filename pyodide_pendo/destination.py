@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Set as AbstractSet
 from typing import Any, Literal, NamedTuple, Protocol
 
 from .errors import PendoLoadError
@@ -77,7 +77,7 @@ class DeliveryStats:
 
 
 Notify = Callable[[str, dict[str, Any]], None]
-Listening = Callable[[str], bool]
+MESSAGE_KINDS = frozenset({"delivered", "undelivered", "dropped"})  # the notifications that carry the message
 Schedule = Callable[[Coroutine[Any, Any, None]], object]
 FlushSoon = Callable[[Callable[[], None]], object]
 
@@ -105,7 +105,7 @@ class _Delivery(NamedTuple):
 class PendoDestination:
     def __init__(self, agent: AgentPort, event_filter: EventFilter, notify: Notify, queue_size: int = 100,
                  ready_timeout: float = 10.0, schedule: Schedule = _schedule_on_event_loop,
-                 flush_soon: FlushSoon = _flush_at_once, listening: Listening = lambda kind: True) -> None:
+                 flush_soon: FlushSoon = _flush_at_once, listened: AbstractSet[str] = MESSAGE_KINDS) -> None:
         self.agent = agent
         self.event_filter = event_filter
         self.notify = notify
@@ -113,7 +113,7 @@ class PendoDestination:
         self.ready_timeout = ready_timeout
         self.schedule = schedule
         self.flush_soon = flush_soon
-        self.listening = listening  # whether anyone listens to a kind: payloads are built only then
+        self.listened = listened  # the kinds someone listens to: payloads are built only for these
         self.stats = DeliveryStats()
         self._queue: deque[_Delivery] = deque()
         self._batch: list[_Delivery] = []
@@ -226,9 +226,9 @@ class PendoDestination:
     def deliver(self, message: dict[str, Any], calls: list[PendoCall],
                 callback: Callable[[dict[str, Any]], object] | None) -> None:
         """Hand one message's calls to the agent now, or queue them, or count them as undelivered."""
-        listened = callback is not None or any(map(self.listening, ("delivered", "undelivered", "dropped")))
+        keep = callback is not None or not MESSAGE_KINDS.isdisjoint(self.listened)
         self._enqueue(_Delivery([(call.method, call.arguments_json()) for call in calls],
-                                message if listened else None, callback))
+                                message if keep else None, callback))
 
     def deliver_calls(self, calls: list[PendoCall]) -> None:
         """Calls that belong to no message (``reset``)."""
@@ -291,7 +291,7 @@ class PendoDestination:
             failed = run[index][0]
             errors[id(failed)] = self._agent_error(method, error_text)
             pending = [item for item in pending[index + 1:] if item[0] is not failed]
-        tell = self.listening("delivered")
+        tell = "delivered" in self.listened
         for delivery in batch:
             reason = errors.get(id(delivery)) if errors else None
             if reason is not None:
