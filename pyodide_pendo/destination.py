@@ -225,7 +225,7 @@ class PendoDestination:
 
     def deliver(self, message: dict[str, Any], calls: list[PendoCall],
                 callback: Callable[[dict[str, Any]], object] | None) -> None:
-        """Hand one message's calls to the agent now, or queue them, or count them as undelivered."""
+        """Batch one message's calls for the agent (queue them while it loads), or count them as undelivered."""
         keep = callback is not None or not MESSAGE_KINDS.isdisjoint(self.listened)
         self._enqueue(_Delivery([(call.method, call.arguments_json()) for call in calls],
                                 message if keep else None, callback))
