@@ -22,19 +22,20 @@ AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
 
 
 def page_window() -> Any:
-    """The page's ``window``: PyScript's (main thread or worker), else Pyodide's own on the main thread."""
+    """The page's ``window``: on the main thread Pyodide's ``js`` (PyScript's ``window`` is the same object, and
+    a plain Pyodide page then never tries a failing ``import pyscript``); in a worker, PyScript's ``window``."""
+    import js  # type: ignore[import-not-found]
+
+    if not hasattr(js, "WorkerGlobalScope"):
+        return js
     try:
         from pyscript import window  # type: ignore[import-not-found]
     except ImportError:
-        import js  # type: ignore[import-not-found]
-
-        if not hasattr(js, "document"):
-            raise RuntimeError(
-                "pyodide_pendo needs the page's window, and this Pyodide worker has none: run your code in a "
-                "PyScript worker (<script type=\"py\" worker>), which reaches the page through pyscript.window, "
-                "or on the main thread"
-            ) from None
-        return js
+        raise RuntimeError(
+            "pyodide_pendo needs the page's window, and this Pyodide worker has none: run your code in a "
+            "PyScript worker (<script type=\"py\" worker>), which reaches the page through pyscript.window, "
+            "or on the main thread"
+        ) from None
     try:
         window.document  # noqa: B018 (a PyScript worker without cross-origin isolation cannot reach it)
     except Exception as error:
