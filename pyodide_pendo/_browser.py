@@ -22,8 +22,7 @@ AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
 
 
 def page_window() -> Any:
-    """The page's ``window``: on the main thread Pyodide's ``js`` (PyScript's ``window`` is the same object, and
-    a plain Pyodide page then never tries a failing ``import pyscript``); in a worker, PyScript's ``window``."""
+    """The page's ``window``: ``js`` on the main thread (PyScript's ``window`` is the same), PyScript's in a worker."""
     import js  # type: ignore[import-not-found]
 
     if not hasattr(js, "WorkerGlobalScope"):

@@ -93,9 +93,8 @@ def _flush_at_once(flush: Callable[[], None]) -> None:
 
 
 class _Delivery(NamedTuple):
-    """One message's agent calls as (method, JSON arguments), taken at the call: later changes to the message do
-    not reach Pendo. The message is kept only for a callback or a listener: a batch then holds little for
-    Python's garbage collector to walk."""
+    """A message's agent calls as (method, JSON arguments), taken at the call; the message itself only if a
+    callback or listener wants it."""
 
     calls: list[tuple[str, str]]
     message: dict[str, Any] | None

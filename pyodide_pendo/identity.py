@@ -28,8 +28,7 @@ def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
 
 
 class _RandomPool:
-    """``os.urandom`` bytes drawn 4 KiB at a time: in Pyodide each draw is a call into the page's
-    ``crypto.getRandomValues``, which costs ten times the slicing."""
+    """``os.urandom`` bytes drawn 4 KiB at a time: in Pyodide each draw is a call into the page."""
 
     def __init__(self) -> None:
         self._pool = b""
