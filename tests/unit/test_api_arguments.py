@@ -167,4 +167,5 @@ def test_timestamps_read_as_javascript_writes_them(epoch_milliseconds: int) -> N
     from pyodide_pendo.messages import iso_timestamp
 
     moment = datetime.fromtimestamp(epoch_milliseconds / 1000, timezone.utc)
-    assert iso_timestamp(epoch_milliseconds) == moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_milliseconds % 1000:03d}Z"
+    expected = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_milliseconds % 1000:03d}Z"
+    assert iso_timestamp(epoch_milliseconds) == expected
