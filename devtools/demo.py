@@ -68,11 +68,14 @@ class DemoSettings:
         return {"mode": "pendo", "apiKey": self.api_key, "env": self.env, "agentUrl": None, "pendoOptions": None,
                 "collector": None}
 
-    def early_start_attributes(self) -> str:
-        """The early-start script's attributes: the same agent the page's ``load()`` will ask for."""
+    def early_start_attributes(self, origin: str) -> str:
+        """The early-start script's attributes: the same options the page passes to ``load()``
+        (``page_config``), so that the script starts Pendo exactly as ``load()`` would."""
+        config = self.page_config(origin)
         attributes = {"data-api-key": self.api_key}
         if self.offline:
-            attributes["data-agent-url"] = "/pendo-agent.mjs"
+            attributes["data-agent-url"] = config["agentUrl"]
+            attributes["data-pendo-options"] = json.dumps(config["pendoOptions"])
         else:
             attributes["data-env"] = self.env or "io"
         return " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
@@ -137,7 +140,7 @@ class DemoServer:
         if path not in ("/", "/index.html"):
             return None
         text = (self._root / "index.html").read_text()
-        text = text.replace(EARLY_START_PLACEHOLDER, self.settings.early_start_attributes())
+        text = text.replace(EARLY_START_PLACEHOLDER, self.settings.early_start_attributes(self.origin))
         return 200, {"Content-Type": "text/html; charset=utf-8"}, text.encode()
 
     def start(self) -> DemoServer:

@@ -11,14 +11,17 @@ costs 40 to 100 more (Pyodide inspects each new proxy), so objects used on every
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .destination import AgentPlan, AgentState
+from .early_start import RECORD_NAME
 from .mapping import json_text
 from .messages import PageInfo
 from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore
 
 AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
+AGENT_MARKER_DATASET_KEY = "pyodidePendo"  # the marker as ``script.dataset`` names it
 
 
 def page_window() -> Any:
@@ -199,6 +202,9 @@ class BrowserAgent:
     def start(self, plan: AgentPlan) -> None:
         window = self._window
         pendo: Any = getattr(window, "pendo", None)
+        if plan.initialize_options is None:
+            self._adopt_initialized(pendo, plan)
+            return
         if not _is_object(pendo):
             # Pendo's call queue without its stub methods: our own calls wait in Python until the agent is
             # ready, and the agent replays ``_q`` (here: our initialize) when it loads.
@@ -224,6 +230,21 @@ class BrowserAgent:
         else:
             self._watch(script)
 
+    def _adopt_initialized(self, pendo: Any, plan: AgentPlan) -> None:
+        """The early-start script queued ``initialize`` and inserted the agent's script: watch that script, and
+        pass Python's identity to ``pendo.identify`` (the snippet's stub queues it after ``initialize``; the
+        agent, loaded or not yet ready, applies it in order)."""
+        if not _is_object(pendo):
+            raise RuntimeError("window.pendo, which the early-start script set up, is gone (page code removed it)")
+        self._adopt(pendo)
+        if plan.identify_options is not None:
+            failure = self.call_each("identify", [json_text([plan.identify_options])])
+            if failure is not None:
+                raise RuntimeError(f"pendo.identify failed: {failure[1]}")
+        script = self._existing_agent_script(plan.script_url)
+        if script is not None:
+            self._watch(script)
+
     def _parse(self, text: str) -> Any:
         return self._page.value(self._page.parse(text))
 
@@ -238,7 +259,8 @@ class BrowserAgent:
         for index in range(page.value(page.get(scripts, "length"))):
             script = page.get(scripts, index)
             src = _as_text(page.value(page.get(script, "src")))
-            if src == url or "/agent/static/" in src and "pendo" in src:
+            marked = isinstance(page.value(page.get(page.get(script, "dataset"), AGENT_MARKER_DATASET_KEY)), str)
+            if marked or src == url or "/agent/static/" in src and "pendo" in src:
                 return page.value(script)
         return None
 
@@ -293,6 +315,13 @@ class BrowserAgent:
     def enable_debugging(self) -> bool:
         self._pendo.enableDebugging()
         return self._pendo.isDebuggingEnabled(True) is True
+
+
+def early_start_record(window: Any) -> dict[str, Any] | None:
+    """What the early-start script did (``window.pyodidePendoEarlyStart``, as JSON), or ``None`` without it."""
+    text = window.JSON.stringify(getattr(window, RECORD_NAME, None))
+    record = json.loads(text) if isinstance(text, str) else None
+    return record if isinstance(record, dict) else None
 
 
 def flush_at_end_of_task(flush: Any) -> None:

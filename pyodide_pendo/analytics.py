@@ -26,7 +26,8 @@ from .config import LoadConfig
 from .destination import AgentPlan, AgentPort, DeliveryStats, FlushSoon, PendoDestination, Schedule
 from .errors import PendoLoadError
 from .identity import Identity, IdentitySnapshot
-from .mapping import PendoMapper
+from .early_start import EarlyStart
+from .mapping import PendoMapper, visitor_id
 from .messages import Environment, FixedEnvironment, MessageBuilder, PageInfo, iso_timestamp, now_milliseconds
 from .pendo_sanitize import PendoSanitizer
 from .persistence import IdentityStore, KeyValueStore, MemoryStore
@@ -90,6 +91,7 @@ class Analytics:
         self._buffer: deque[_BufferedCall] = deque()
         self._held: list[tuple[Message | _Reset, IdentitySnapshot, Any]] = []
         self._config: LoadConfig | None = None
+        self._early: EarlyStart | None = None
         self._identity: Identity | None = None
         self._builder: MessageBuilder | None = None
         self._destination: PendoDestination | None = None
@@ -106,9 +108,16 @@ class Analytics:
         if self._config is not None:
             logger.warning("load() was already called; this call is ignored")
             return
-        environment, store, agent, flush_soon = self._parts(config)
+        environment, store, agent, flush_soon, early = self._parts(config)
         self._config = config
-        self._identity = Identity(IdentityStore(store, self._warn))
+        self._early = early
+        self._identity = Identity(IdentityStore(store, self._warn),
+                                  early.anonymous_id if early is not None and early.started else None)
+        if early is not None:
+            current = self._identity.current
+            for warning in early.warnings(config, visitor_id(current.user_id, current.anonymous_id),
+                                          current.group_id):
+                self._warn(warning)
         self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
         destination_options: dict[str, Any] = {"listened": self._listened}
         if self._schedule is not None:
@@ -132,12 +141,14 @@ class Analytics:
         for kind, call, timestamp in buffered:
             self._run(kind, call, timestamp)
 
-    def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort, FlushSoon | None]:
-        """The page's parts, or the injected ones; an injected agent gets each call as it is made."""
+    def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort, FlushSoon | None,
+                                                  EarlyStart | None]:
+        """The page's parts, or the injected ones; an injected agent gets each call as it is made. Last, what
+        the early-start script did, if the page has it."""
         if self._injected_agent is not None:
             environment = self._injected_environment or FixedEnvironment()
             store = self._injected_store or MemoryStore()
-            return environment, store, self._injected_agent, None
+            return environment, store, self._injected_agent, None, None
         if sys.platform != "emscripten":
             raise RuntimeError("pyodide_pendo talks to the Pendo agent in a browser page (Pyodide or PyScript); "
                                "under CPython pass agent=… to Analytics() (see the README: testing without a browser)")
@@ -147,13 +158,20 @@ class Analytics:
         environment = self._injected_environment or _browser.BrowserEnvironment(page)
         store = self._injected_store or _browser.identity_storage(page, config.storage, config.cookie_domain,
                                                                    config.secure_cookie)
-        return environment, store, _browser.BrowserAgent(page), _browser.flush_at_end_of_task
+        record = _browser.early_start_record(page)
+        early = EarlyStart(record) if record is not None else None
+        return environment, store, _browser.BrowserAgent(page), _browser.flush_at_end_of_task, early
 
     def _start_agent(self) -> None:
         assert self._config is not None and self._identity is not None and self._destination is not None
-        config = self._config
-        initialize = {**(config.pendo_options or {}), "apiKey": config.api_key,
-                      **self._mapper.snapshot_identity(self._identity.current)}
+        config, early = self._config, self._early
+        identity = self._mapper.snapshot_identity(self._identity.current)
+        if early is not None and early.started and early.script_url is not None:
+            # Adopt the agent as the early-start script initialized it; identify only what it lacks.
+            self._destination.start(AgentPlan(early.script_url, early.script_url.endswith(".mjs"), None,
+                                              config.debug, None if early.initialized_with(identity) else identity))
+            return
+        initialize = {**(config.pendo_options or {}), "apiKey": config.api_key, **identity}
         self._destination.start(AgentPlan(config.script_url, config.script_url.endswith(".mjs"), initialize,
                                           config.debug))
 

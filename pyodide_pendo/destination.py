@@ -35,12 +35,18 @@ FLUSH_AT = 100  # batched calls handed to the agent without waiting for the end 
 
 
 class AgentPlan(NamedTuple):
-    """How to bring the agent up: which script, and the options for ``pendo.initialize``."""
+    """How to bring the agent up: which script, and the options for ``pendo.initialize``.
+
+    ``initialize_options`` is ``None`` when the early-start script initialized the page's agent before
+    ``load()``: it is adopted as it is, and ``identify_options``, when set, go to ``pendo.identify`` so that it
+    takes Python's identity and the stored traits.
+    """
 
     script_url: str
     script_is_module: bool
-    initialize_options: dict[str, Any]
+    initialize_options: dict[str, Any] | None
     debug: bool = False
+    identify_options: dict[str, Any] | None = None
 
 
 class AgentPort(Protocol):

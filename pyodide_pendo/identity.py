@@ -71,9 +71,11 @@ class IdentitySnapshot(NamedTuple):
 class Identity:
     """The current identity, written through to the store on every change."""
 
-    def __init__(self, store: IdentityStore) -> None:
+    def __init__(self, store: IdentityStore, anonymous_id_if_none: str | None = None) -> None:
+        """``anonymous_id_if_none``: the anonymousId to use when the store holds none (the one the early-start
+        script gave Pendo); else a new one."""
         self._store = store
-        anonymous_id = _as_str(store.read(ANONYMOUS_ID)) or new_anonymous_id()
+        anonymous_id = _as_str(store.read(ANONYMOUS_ID)) or anonymous_id_if_none or new_anonymous_id()
         self.current = IdentitySnapshot(
             anonymous_id=anonymous_id,
             user_id=_as_str(store.read(USER_ID)),

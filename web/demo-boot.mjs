@@ -1,14 +1,14 @@
 // The demo before any Python runs: PyScript's boot steps as they happen, and the agent's state meanwhile
-// (early start loads it in parallel). demo.py takes over the panel once it runs (body[data-python=ready]).
+// (early start initializes it with the stored visitor at once). demo.py takes over the panel once it runs
+// (body[data-python=ready]). Times are seconds since navigation, as performance.now() counts them.
 const steps = document.getElementById("boot-steps");
 const agentState = document.getElementById("agent-state");
-const started = performance.now();
 
 const step = (text, kind = "python") => {
   const item = document.createElement("li");
   item.className = kind;
   const seconds = document.createElement("small");
-  seconds.textContent = ` ${((performance.now() - started) / 1000).toFixed(1)} s`;
+  seconds.textContent = ` ${(performance.now() / 1000).toFixed(2)} s`;
   item.append(text, seconds);
   steps.append(item);
 };
@@ -22,10 +22,12 @@ let shownState = "";
 const showAgent = () => {
   if (pythonRuns()) return;
   const pendo = window.pendo;
+  const early = window.pyodidePendoEarlyStart;
   const failed = document.querySelector("script[data-pyodide-pendo=failed]");
-  let state = "not started";
+  let state = early?.state === "consent pending" ? "waiting for consent" : "not started";
   if (failed) state = "failed";
-  else if (pendo && typeof pendo.isReady === "function") state = "loaded, waiting for Python";
+  else if (pendo?.isReady?.() === true) state = `ready before Python, visitor ${pendo.getVisitorId()} (early start)`;
+  else if (pendo && typeof pendo.isReady === "function") state = "loaded, initializing (early start)";
   else if (pendo) state = "loading (early start)";
   if (state !== shownState) {
     shownState = state;

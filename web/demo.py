@@ -262,6 +262,18 @@ def consent(values: FormValues) -> None:
 
 # -- start ---------------------------------------------------------------------------------------------------
 
+
+def python_started_step() -> JsElement:
+    """The boot list's last line: when Python's load() ran, and how long before that Pendo was ready."""
+    now = window.performance.now()
+    text = f"Python running: load() called at {now / 1000:.2f} s"
+    early = getattr(window, "pyodidePendoEarlyStart", None)
+    ready_at = getattr(early, "readyAt", None) if early is not None else None
+    if isinstance(ready_at, (int, float)):
+        text += f"; Pendo was ready {(now - ready_at) / 1000:.2f} s earlier (early start)"
+    return element("li", text, class_="python")
+
+
 config = await fetch("demo-config.json").json()
 if config["mode"] == "offline":
     document.getElementById("mode").textContent = (
@@ -282,7 +294,7 @@ rudderanalytics.on("state", show_state)
 rudderanalytics.load(config["apiKey"], **options)
 
 document.body.dataset.python = "ready"
-document.getElementById("boot-steps").append(element("li", "Python running: load() called"))
+document.getElementById("boot-steps").append(python_started_step())
 document.getElementById("calls").disabled = False
 refresh_status()
 asyncio.ensure_future(follow_the_wire(config["collector"]))

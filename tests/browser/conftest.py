@@ -227,6 +227,74 @@ def py(page: Page, pendo: PendoEdge, origin: str) -> PyodidePage:
     return PyodidePage(page, pendo.wire, console)
 
 
+# -- PyScript pages (pages that run pyscript_app.py and report in #result) ---------------------------------
+
+RESULT_TIMEOUT_MS = 120_000  # Pyodide's boot and the wheel's install, on a busy 2-core machine
+EVENT_TIMEOUT_S = 30
+
+
+@dataclass
+class PyScriptPage:
+    page: Page
+
+    def result(self) -> dict[str, Any]:
+        """What the page's Python reported in ``#result`` once it finished."""
+        self.page.wait_for_function("() => (document.getElementById('result')?.textContent ?? '') !== ''",
+                                    timeout=RESULT_TIMEOUT_MS)
+        return json.loads(self.page.text_content("#result") or "")
+
+    def flush(self, pendo: Any) -> None:
+        """Have the agent send what it batched now, and wait until its track event is on the wire (a batch the
+        agent sent by itself may still be in flight when ``flushNow()`` settles)."""
+        self.page.evaluate("() => window.pendo.flushNow()")
+        deadline = time.monotonic() + EVENT_TIMEOUT_S
+        while not pendo.wire.track_events():
+            assert time.monotonic() < deadline, "the agent sent no track event"
+            self.page.wait_for_timeout(50)
+
+
+@pytest.fixture
+def open_page(page: Page, pendo: Any, origin: str) -> Callable[..., PyScriptPage]:
+    """``open_page("worker.html")``: navigate to a test page (of ``origin``'s site)."""
+
+    def open_(name: str, site_origin: str = origin) -> PyScriptPage:
+        page.goto(f"{site_origin}/test/{name}", wait_until="commit")  # a held request may delay "load"
+        return PyScriptPage(page)
+
+    return open_
+
+
+class Gate:
+    """Holds the page's requests for ``url_pattern`` until ``open()``, to make the order of events certain."""
+
+    def __init__(self, page: Page, url_pattern: str) -> None:
+        self._held: list[Route] = []
+        self._open = False
+        page.route(url_pattern, self._handle)
+
+    def _handle(self, route: Route) -> None:
+        if self._open:
+            route.fallback()
+        else:
+            self._held.append(route)
+
+    def open(self) -> None:
+        self._open = True
+        for route in self._held:
+            route.fallback()  # on to the `pendo` fixture's handler, which serves or stands in for Pendo
+
+
+def assert_pendo_received_the_apps_calls(pendo: Any) -> None:
+    """What ``pyscript_app.py`` sends: identify, group, track."""
+    assert pendo.wire.visitor() == {"id": "user-7", "email": "grace@example.com", "plan": "team",
+                                    "language": "en_US"}
+    assert pendo.wire.account() == {"id": "acme", "name": "Acme", "employees": 120}
+    (track,) = pendo.wire.track_events()
+    assert track["track_event_name"] == "Report Exported"
+    assert track["props"] == {"format": "csv", "rows": 1200}
+    assert (track["visitor_id"], track["account_id"]) == ("user-7", "acme")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.path).replace(os.sep, "/"):

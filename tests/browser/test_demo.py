@@ -195,5 +195,8 @@ def test_the_demo_settings_come_from_the_environment():
     assert offline["agentUrl"] == "http://127.0.0.1:8000/pendo-agent.mjs"
     assert offline["pendoOptions"] == {"dataHost": "http://127.0.0.1:8000"}
     assert json.loads(json.dumps(offline)) == offline
-    assert DemoSettings().early_start_attributes() == 'data-api-key="demo-key" data-agent-url="/pendo-agent.mjs"'
-    assert DemoSettings("abc-123", "eu").early_start_attributes() == 'data-api-key="abc-123" data-env="eu"'
+    assert DemoSettings().early_start_attributes("http://127.0.0.1:8000") == (
+        'data-api-key="demo-key" data-agent-url="http://127.0.0.1:8000/pendo-agent.mjs" '
+        'data-pendo-options="{&quot;dataHost&quot;: &quot;http://127.0.0.1:8000&quot;}"')
+    assert DemoSettings("abc-123", "eu").early_start_attributes("http://127.0.0.1:8000") == \
+        'data-api-key="abc-123" data-env="eu"'
