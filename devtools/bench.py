@@ -32,6 +32,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
 
+from devtools.early_start_bench import TARGET_RATIO as FIRST_EVENT_RATIO_LIMIT
+from devtools.early_start_bench import first_event_table, measure_first_event
 from devtools.server import SiteServer
 from devtools.site import BUILD, assemble
 from tests.browser.conftest import AGENT_VERSION, CHROMIUM_FLAGS, PendoEdge, chromium_executable
@@ -323,6 +325,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         {"target": f"zero leaked proxies after {leaks['calls']:,} calls",
          "figure": {"hiwire_keys": leaks["hiwire_keys_delta"], "pyproxies": leaks["pyproxies_delta"]},
          "met": leaks["hiwire_keys_delta"] == 0 and leaks["pyproxies_delta"] == 0},
+        *({"target": f"navigation → Pendo's first event, {condition}: early start ≤ {FIRST_EVENT_RATIO_LIMIT}× "
+                     "Pendo's snippet", "figure": figures["early_over_snippet"], "met": figures["target_met"]}
+          for condition, figures in results["first_event"].items()),
     ]
 
 
@@ -388,6 +393,8 @@ def main() -> None:
     parser.add_argument("--leak-calls", type=int, default=10_000, help="calls between the leak counters' readings")
     parser.add_argument("--profile", action="store_true",
                         help="also time each pipeline stage alone, and run Chrome's CPU profiler over track batches")
+    parser.add_argument("--first-event-runs", type=int, default=5,
+                        help="fresh pages per variant and condition for navigation → Pendo's first event")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON figures go")
     options = parser.parse_args()
 
@@ -416,6 +423,9 @@ def main() -> None:
                                                         gaps)
             if opened.edge.violations:
                 raise SystemExit(f"requests left the machine: {opened.edge.violations}")
+            opened.context.close()
+            print(f"first event: {options.first_event_runs} fresh pages per variant and condition", flush=True)
+            results["first_event"] = measure_first_event(browser, options.first_event_runs)
             browser.close()
     finally:
         server.stop()
@@ -430,6 +440,7 @@ def main() -> None:
           f"{info['nproc']} × {info['cpu_model']}; load average {info['load_average_at_start'][0]:.1f} at start, "
           f"{info['load_average_at_end'][0]:.1f} at end\n")
     print(table(results))
+    print("\n" + first_event_table(results["first_event"], options.first_event_runs))
     if "profile_stages_us" in results:
         print("\n" + profile_table(results["profile_stages_us"], results["profile_cpu_us"]))
     print()

@@ -7,6 +7,7 @@ require-corp`` (PyScript workers need ``crossOriginIsolated`` to reach ``window`
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -82,6 +83,15 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that closes a page hangs up on responses still being sent: not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class SiteServer:
     """Serves ``root`` on ``host:port`` (port 0 picks a free one) in a background thread."""
 
@@ -90,8 +100,7 @@ class SiteServer:
         if host not in {"127.0.0.1", "localhost", "::1"}:
             raise ValueError(f"host={host!r}: the site server listens on loopback only")
         handler = type("Handler", (_SiteHandler,), {"routes": routes or {}, "extra_headers": extra_headers or {}})
-        self._server = ThreadingHTTPServer((host, port), partial(handler, directory=str(root)))
-        self._server.daemon_threads = True
+        self._server = _QuietServer((host, port), partial(handler, directory=str(root)))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -54,6 +54,10 @@
   const COOKIE_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
   const TOP_DOMAIN_TEST_COOKIE = "__tld__";
   const ANONYMOUS_VISITOR_PREFIX = "_PENDO_T_"; // Pendo's prefix for anonymous visitors, as in Python
+  // INITIALIZE_IMMEDIATELY: by default the agent waits for document.readyState "complete" before it
+  // initializes, and a PyScript page gets there only once PyScript's own module scripts have loaded and run;
+  // Pendo's initializeImmediately option starts it as soon as it has loaded (data-pendo-options can set it
+  // to false). Measured in devtools/early_start_bench.py.
 
   // Read by Python's load() as JSON; `state` is "started", "consent pending" or "not started" (see `error`).
   const record = (window[RECORD_NAME] = {
@@ -250,6 +254,7 @@
     const script = document.createElement("script");
     if (src.endsWith(".mjs")) script.type = "module"; // the same rule as Python's load(agent_url=...)
     script.async = true;
+    script.fetchPriority = "high"; // ahead of the interpreter's files, which the page requests meanwhile
     script.setAttribute(MARKER, "early");
     script.addEventListener("error", () => script.setAttribute(MARKER, "failed"));
     script.src = src;
@@ -289,6 +294,7 @@
     const pendoOptions = options.pendo_options ?? {};
     const pendo = installQueue();
     pendo.initialize({
+      initializeImmediately: true, // see INITIALIZE_IMMEDIATELY above
       ...pendoOptions,
       apiKey: options.api_key,
       visitor: { id: record.visitorId },

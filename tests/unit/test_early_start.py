@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
-from pyodide_pendo.config import LoadConfig
+from pyodide_pendo.config import ENVIRONMENT_ALIASES, ENVIRONMENTS, LoadConfig
 from pyodide_pendo.early_start import MIRRORED_OPTIONS, EarlyStart, attribute_name
+
+
+ROOT = Path(__file__).parents[2]
 
 
 def record(**changes: Any) -> dict[str, Any]:
@@ -97,3 +103,17 @@ def test_load_warns_about_options_first_then_the_identity():
     assert first.startswith("load(storage='local_storage') differs")
     assert second.startswith("the early-start script started Pendo with visitor 'cookie-user'")
     assert early.warnings(load(), "cookie-user", None) == []
+
+
+def test_the_scripts_region_table_is_pythons_and_the_agents():
+    """Pendo's regions are declared twice, in Python and in the early-start script (two languages): both must
+    name the CDN host that the agent's own ``servers.json`` gives each region."""
+    script = (ROOT / "web/pyodide-pendo-early.js").read_text()
+    table = re.search(r"const CDN_HOSTS = \{(.*?)\};", script, re.S)
+    aliases = re.search(r"const ENVIRONMENT_ALIASES = \{(.*?)\};", script, re.S)
+    assert table is not None and aliases is not None
+    servers = json.loads((ROOT / "node_modules/@pendo/agent/dist/servers.json").read_text())
+
+    assert dict(re.findall(r'(\w+): "([^"]+)"', table.group(1))) == ENVIRONMENTS
+    assert dict(re.findall(r'(\w+): "([^"]+)"', aliases.group(1))) == ENVIRONMENT_ALIASES
+    assert all(servers["assetHost"][env] == host for env, host in ENVIRONMENTS.items())
