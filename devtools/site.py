@@ -4,6 +4,7 @@ Layout of ``build/site``::
 
     pyodide/   npm ``pyodide`` with PyPI's micropip and packaging wheels beside the lock (hashes fixed)
     pyscript/  npm ``@pyscript/core`` ``dist``
+    micropython/  npm ``@micropython/micropython-webassembly-pyscript``: the interpreter PyScript's ``mpy`` runs
     pendo/     npm ``@pendo/agent`` ``dist`` (the agent as an ES module)
     wheels/    the ``pyodide_pendo`` wheel built from this checkout, and nothing older
     ...        every file under ``web/`` (``@PYODIDE_PENDO_WHEEL@`` in text files becomes the wheel's URL path)
@@ -29,6 +30,8 @@ BUILD = ROOT / "build"
 SITE = BUILD / "site"
 WHEEL_CACHE = BUILD / "wheel-cache"
 PYODIDE_WHEELS_FILE = ROOT / "web" / "pyodide-wheels.txt"
+MICROPYTHON = NODE_MODULES / "@micropython" / "micropython-webassembly-pyscript"
+MICROPYTHON_FILES = ("micropython.mjs", "micropython.wasm")  # the plain build: no ulab, no settrace
 WHEEL_PLACEHOLDER = "@PYODIDE_PENDO_WHEEL@"
 TEMPLATED_SUFFIXES = {".html", ".toml", ".json", ".mjs", ".js", ".py"}
 
@@ -150,6 +153,8 @@ def assemble(extra_pages: Path | None = None) -> Site:
     _install_pyodide(SITE / "pyodide")
     _sync_tree(NODE_MODULES / "@pyscript" / "core" / "dist", SITE / "pyscript")
     _sync_tree(NODE_MODULES / "@pendo" / "agent" / "dist", SITE / "pendo")
+    for name in MICROPYTHON_FILES:
+        _copy_if_changed(MICROPYTHON / name, SITE / "micropython" / name)
     wheel_name = _build_wheel(SITE / "wheels")
     site = Site(SITE, wheel_name)
     _install_pages(ROOT / "web", SITE, site.wheel_path)

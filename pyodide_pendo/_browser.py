@@ -16,7 +16,7 @@ from typing import Any
 
 from .destination import AgentPlan, AgentState
 from .early_start import RECORD_NAME
-from .mapping import json_text
+from .values import json_text
 from .messages import PageInfo
 from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore
 

@@ -6,60 +6,89 @@ copies. RudderStack v3's rules (the README lists them) hold, with two difference
 name must be more than white space.
 """
 
-from __future__ import annotations
+from .values import is_mapping, to_json_value
 
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
 
-from .values import JSONValue, Warn, to_json_value
+    from .values import JSONValue, Warn
 
-Callback = Callable[[dict[str, Any]], object]
-JSONObject = dict[str, JSONValue]
+    Callback: TypeAlias = Callable[[dict[str, Any]], object]
+    JSONObject: TypeAlias = dict[str, JSONValue]
+except ImportError:
+    pass
 
-class CallOptions(NamedTuple):
-    anonymous_id: str | None = None
-    original_timestamp: str | None = None
-    integrations: JSONObject | None = None
-    context: JSONObject | None = None
+
+class CallOptions:
+    """RudderStack's per-call ``options``: three top-level overrides, and the rest for ``context``."""
+
+    __slots__ = ("anonymous_id", "original_timestamp", "integrations", "context")
+
+    def __init__(self, anonymous_id: str | None = None, original_timestamp: str | None = None,
+                 integrations: JSONObject | None = None, context: JSONObject | None = None) -> None:
+        self.anonymous_id = anonymous_id
+        self.original_timestamp = original_timestamp
+        self.integrations = integrations
+        self.context = context
 
 
 NO_OPTIONS = CallOptions()
 
 
-class IdentifyCall(NamedTuple):
-    user_id: str | None
-    traits: JSONObject
-    options: CallOptions
-    callback: Callback | None
+class IdentifyCall:
+    __slots__ = ("user_id", "traits", "options", "callback")
+
+    def __init__(self, user_id: str | None, traits: JSONObject, options: CallOptions,
+                 callback: Callback | None) -> None:
+        self.user_id = user_id
+        self.traits = traits
+        self.options = options
+        self.callback = callback
 
 
-class GroupCall(NamedTuple):
-    group_id: str | None
-    traits: JSONObject
-    options: CallOptions
-    callback: Callback | None
+class GroupCall:
+    __slots__ = ("group_id", "traits", "options", "callback")
+
+    def __init__(self, group_id: str | None, traits: JSONObject, options: CallOptions,
+                 callback: Callback | None) -> None:
+        self.group_id = group_id
+        self.traits = traits
+        self.options = options
+        self.callback = callback
 
 
-class TrackCall(NamedTuple):
-    event: str
-    properties: JSONObject
-    options: CallOptions
-    callback: Callback | None
+class TrackCall:
+    __slots__ = ("event", "properties", "options", "callback")
+
+    def __init__(self, event: str, properties: JSONObject, options: CallOptions,
+                 callback: Callback | None) -> None:
+        self.event = event
+        self.properties = properties
+        self.options = options
+        self.callback = callback
 
 
-class PageCall(NamedTuple):
-    category: str | None
-    name: str | None
-    properties: JSONObject
-    options: CallOptions
-    callback: Callback | None
+class PageCall:
+    __slots__ = ("category", "name", "properties", "options", "callback")
+
+    def __init__(self, category: str | None, name: str | None, properties: JSONObject, options: CallOptions,
+                 callback: Callback | None) -> None:
+        self.category = category
+        self.name = name
+        self.properties = properties
+        self.options = options
+        self.callback = callback
 
 
-class AliasCall(NamedTuple):
-    to: str
-    from_: str | None
-    options: CallOptions
-    callback: Callback | None
+class AliasCall:
+    __slots__ = ("to", "from_", "options", "callback")
+
+    def __init__(self, to: str, from_: str | None, options: CallOptions, callback: Callback | None) -> None:
+        self.to = to
+        self.from_ = from_
+        self.options = options
+        self.callback = callback
 
 
 def split_callback(*values: object) -> tuple[list[object] | tuple[object, ...], Callback | None]:
@@ -68,7 +97,7 @@ def split_callback(*values: object) -> tuple[list[object] | tuple[object, ...], 
         return values, None
     for index, value in enumerate(values):
         if callable(value):
-            return [*values[:index], *([None] * (len(values) - index))], value  # type: ignore[return-value]
+            return list(values[:index]) + [None] * (len(values) - index), value  # type: ignore[return-value]
     return list(values), None
 
 
@@ -90,7 +119,7 @@ def normalize_id(value: object, *, argument: str, required: bool = False) -> str
 def normalize_mapping(value: object, *, argument: str, warn: Warn) -> JSONObject:
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if not is_mapping(value):
         raise TypeError(f"{argument} must be a dict (a mapping of str keys), not {type(value).__name__}")
     return to_json_value(value, path=argument, warn=warn)  # type: ignore[return-value]
 
@@ -122,7 +151,7 @@ def _check_callback(callback: object) -> Callback | None:
 def normalize_identify(user_id: object, traits: object, options: object, callback: object, *,
                        warn: Warn) -> IdentifyCall:
     (user_id, traits, options), found = split_callback(user_id, traits, options)
-    if isinstance(user_id, Mapping):  # identify(traits, options)
+    if is_mapping(user_id):  # identify(traits, options)
         user_id, traits, options = None, user_id, traits
     return IdentifyCall(
         normalize_id(user_id, argument="user_id"),
@@ -135,7 +164,7 @@ def normalize_identify(user_id: object, traits: object, options: object, callbac
 def normalize_group(group_id: object, traits: object, options: object, callback: object, *,
                     warn: Warn) -> GroupCall:
     (group_id, traits, options), found = split_callback(group_id, traits, options)
-    if isinstance(group_id, Mapping):  # group(traits, options)
+    if is_mapping(group_id):  # group(traits, options)
         group_id, traits, options = None, group_id, traits
     return GroupCall(
         normalize_id(group_id, argument="group_id"),
@@ -168,9 +197,9 @@ def normalize_track(event: object, properties: object, options: object, callback
 def normalize_page(category: object, name: object, properties: object, options: object, callback: object, *,
                    warn: Warn) -> PageCall:
     (category, name, properties, options), found = split_callback(category, name, properties, options)
-    if isinstance(category, Mapping):  # page(properties, options)
+    if is_mapping(category):  # page(properties, options)
         category, name, properties, options = None, None, category, name
-    elif isinstance(category, str) and (name is None or isinstance(name, Mapping)):  # page(name, properties, options)
+    elif isinstance(category, str) and (name is None or is_mapping(name)):  # page(name, properties, options)
         category, name, properties, options = None, category, name, properties
     page_category, page_name = _page_text(category, "category"), _page_text(name, "name")
     page_properties = normalize_mapping(properties, argument="properties", warn=warn)
@@ -190,7 +219,7 @@ def _page_text(value: object, argument: str) -> str | None:
 
 def normalize_alias(to: object, from_: object, options: object, callback: object, *, warn: Warn) -> AliasCall:
     (to, from_, options), found = split_callback(to, from_, options)
-    if isinstance(from_, Mapping):  # alias(to, options)
+    if is_mapping(from_):  # alias(to, options)
         from_, options = None, from_
     return AliasCall(
         normalize_id(to, argument="to", required=True),  # type: ignore[arg-type]

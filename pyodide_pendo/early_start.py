@@ -14,13 +14,17 @@ record in ``window.pyodidePendoEarlyStart``; ``_browser`` hands that record over
 Pure Python: it runs under CPython in the unit tests.
 """
 
-from __future__ import annotations
-
 import json
-from collections.abc import Mapping
-from typing import Any
 
-from .config import LoadConfig
+from .values import is_mapping
+
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Mapping
+    from typing import Any
+
+    from .config import LoadConfig
+except ImportError:
+    pass
 
 RECORD_NAME = "pyodidePendoEarlyStart"
 STARTED = "started"
@@ -46,7 +50,7 @@ def _attribute_value(value: object) -> str:
 
 
 def _comparable(option: str, value: Any) -> object:
-    if option == "pendo_options" and (value is None or isinstance(value, Mapping)):
+    if option == "pendo_options" and (value is None or is_mapping(value)):
         return json.loads(json.dumps(dict(value or {})))  # compared as the JSON the script parsed; none is {}
     return value
 

@@ -1,7 +1,5 @@
 """Errors raised into the caller's code. Only bad input raises at a call site; page faults never do."""
 
-from __future__ import annotations
-
 
 class PendoLoadError(Exception):
     """The Pendo agent never became ready: its script failed, was blocked, or timed out.

@@ -5,10 +5,13 @@ case-sensitively; the lists use the destination config's shape, ``[{"eventName":
 an empty name are ignored (RudderStack's dashboard saves one such entry by default).
 """
 
-from __future__ import annotations
+from .values import is_mapping
 
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Mapping
+    from typing import Any
+except ImportError:
+    pass
 
 DESTINATION_NAME = "Pendo"
 FILTERING_OPTIONS = ("disable", "whitelistedEvents", "blacklistedEvents")
@@ -24,11 +27,11 @@ def destination_enabled(integrations: Mapping[str, Any], name: str = DESTINATION
 def _event_names(entries: object, *, argument: str) -> frozenset[str]:
     if entries is None:
         return frozenset()
-    if not isinstance(entries, Sequence) or isinstance(entries, str):
+    if not isinstance(entries, (list, tuple)):
         raise TypeError(f"{argument} must be a list like [{{'eventName': 'Order Completed'}}]")
     names = set()
     for entry in entries:
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("eventName", ""), str):
+        if not is_mapping(entry) or not isinstance(entry.get("eventName", ""), str):
             raise TypeError(f"{argument} entries must look like {{'eventName': 'Order Completed'}}, got {entry!r}")
         name = entry.get("eventName", "").strip()
         if name:
@@ -36,17 +39,27 @@ def _event_names(entries: object, *, argument: str) -> frozenset[str]:
     return frozenset(names)
 
 
-class EventFilter(NamedTuple):
-    option: str = "disable"
-    allowed: frozenset[str] = frozenset()
-    blocked: frozenset[str] = frozenset()
+class EventFilter:
+    """RudderStack's client-side event filter: ``option`` is one of ``FILTERING_OPTIONS``."""
+
+    __slots__ = ("option", "allowed", "blocked")
+
+    def __init__(self, option: str = "disable", allowed: frozenset[str] = frozenset(),
+                 blocked: frozenset[str] = frozenset()) -> None:
+        self.option = option
+        self.allowed = allowed
+        self.blocked = blocked
 
     @classmethod
     def from_config(cls, option: object = "disable", whitelisted: object = None, blacklisted: object = None,
-                    ) -> EventFilter:
-        if option not in FILTERING_OPTIONS:
+                    ) -> "EventFilter":
+        """From the destination config's ``eventFilteringOption``, ``whitelistedEvents``, ``blacklistedEvents``.
+
+        Raises ``ValueError`` for an unknown option, ``TypeError`` for lists not shaped like RudderStack's.
+        """
+        if not isinstance(option, str) or option not in FILTERING_OPTIONS:
             raise ValueError(f"eventFilteringOption must be one of {', '.join(FILTERING_OPTIONS)}; got {option!r}")
-        return cls(option, _event_names(whitelisted, argument="whitelistedEvents"),  # type: ignore[arg-type]
+        return cls(option, _event_names(whitelisted, argument="whitelistedEvents"),
                    _event_names(blacklisted, argument="blacklistedEvents"))
 
     def allows(self, message: Mapping[str, Any]) -> bool:

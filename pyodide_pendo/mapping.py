@@ -9,13 +9,12 @@ for anonymous visitors, so ``get_anonymous_id()`` and Pendo agree.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .identity import IdentitySnapshot
 from .pendo_sanitize import PendoSanitizer
-from .values import JSONValue
+from .values import JSONValue, json_text
 
 ANONYMOUS_PREFIX = "_PENDO_T_"
 PARENT_ACCOUNT_TRAIT = "parentAccount"
@@ -32,19 +31,6 @@ class PendoCall(NamedTuple):
         return json_text(self.arguments)
 
 
-def _json_text_function() -> Callable[[JSONValue | tuple[JSONValue, ...]], str]:
-    """``JSON.stringify``'s form, from one C encoder built once: ``JSONEncoder.encode`` builds a new one per
-    call, most of its cost in Pyodide. No cycle check: values come from ``to_json_value``, which refuses cycles."""
-    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False)
-    make_encoder = getattr(json.encoder, "c_make_encoder", None)
-    if make_encoder is None:  # a Python without the _json accelerator
-        return encoder.encode
-    c_encoder = make_encoder(None, encoder.default, json.encoder.encode_basestring, None, ":", ",", False, False,
-                             False)
-    return lambda value: "".join(c_encoder(value, 0))
-
-
-json_text = _json_text_function()  # value → JSON text; NaN and infinities were made null upstream
 
 
 def visitor_id(user_id: str | None, anonymous_id: str) -> str:

@@ -5,45 +5,57 @@ real one, tests a fixed one. Timestamps follow JavaScript's ``Date.toJSON`` so m
 ones RudderStack's JavaScript SDK builds.
 """
 
-from __future__ import annotations
-
 import time
-from functools import lru_cache
-from typing import Any, NamedTuple, Protocol
 
 from . import __version__
-from .arguments import CallOptions, JSONObject
-from .identity import IdentitySnapshot, deep_merge, random_uuid
+from .identity import deep_merge, random_uuid
+
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from typing import Any, Protocol
+
+    from .arguments import CallOptions, JSONObject
+    from .identity import IdentitySnapshot
+
+    class Environment(Protocol):
+        """Page and device facts for messages: the browser's (``_browser.BrowserEnvironment``) or fixed ones."""
+
+        def page(self) -> "PageInfo":
+            """The page as it is now (single-page apps change it)."""
+
+        def device_context(self) -> JSONObject:
+            """Facts that do not change while the page lives: ``userAgent``, ``locale``, ``screen``."""
+except ImportError:
+    pass
 
 LIBRARY = {"name": "pyodide-pendo", "version": __version__}
 DEFAULT_INTEGRATIONS: JSONObject = {"All": True}
 
 
-class PageInfo(NamedTuple):
-    url: str = ""
-    path: str = ""
-    search: str = ""
-    title: str = ""
-    referrer: str = ""
+class PageInfo:
+    """The page facts RudderStack puts in ``context.page`` (and a page call's properties)."""
+
+    __slots__ = ("url", "path", "search", "title", "referrer")
+
+    def __init__(self, url: str = "", path: str = "", search: str = "", title: str = "", referrer: str = "") -> None:
+        self.url = url
+        self.path = path
+        self.search = search
+        self.title = title
+        self.referrer = referrer
 
     def as_context(self) -> JSONObject:
         return {"path": self.path, "referrer": self.referrer, "search": self.search, "title": self.title,
                 "url": self.url}
 
 
-class Environment(Protocol):
-    def page(self) -> PageInfo:
-        """The page as it is now (single-page apps change it)."""
-
-    def device_context(self) -> JSONObject:
-        """Facts that do not change while the page lives: ``userAgent``, ``locale``, ``screen``."""
-
-
-class FixedEnvironment(NamedTuple):
+class FixedEnvironment:
     """An environment that never changes: for CPython, tests and server-side rendering of messages."""
 
-    page_info: PageInfo = PageInfo()
-    device: JSONObject | None = None
+    __slots__ = ("page_info", "device")
+
+    def __init__(self, page_info: PageInfo | None = None, device: JSONObject | None = None) -> None:
+        self.page_info = page_info if page_info is not None else PageInfo()
+        self.device = device
 
     def page(self) -> PageInfo:
         return self.page_info
@@ -65,9 +77,13 @@ def now_milliseconds() -> int:
     return time.time_ns() // 1_000_000
 
 
-@lru_cache(maxsize=2)
+_last_second: list[object] = [None, ""]  # (epoch second, its text): messages come many per second
+
+
 def _second_text(epoch_second: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_second))
+    if _last_second[0] != epoch_second:
+        _last_second[0], _last_second[1] = epoch_second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_second))
+    return _last_second[1]  # type: ignore[return-value]
 
 
 class MessageBuilder:
@@ -87,18 +103,14 @@ class MessageBuilder:
     def build(self, message_type: str, identity: IdentitySnapshot, options: CallOptions, fields: JSONObject, *,
               timestamp: str | None = None, page: PageInfo | None = None) -> dict[str, Any]:
         page = page or self._environment.page()
-        context: JSONObject = {
-            "traits": identity.user_traits,
-            "library": dict(LIBRARY),
-            "page": page.as_context(),
-            **self._device,
-        }
+        context: JSONObject = {"traits": identity.user_traits, "library": dict(LIBRARY), "page": page.as_context()}
+        context.update(self._device)
         if options.context:
             context = deep_merge(context, options.context)
         sent_at = timestamp or self.now()
         integrations = (deep_merge(self._integrations, options.integrations) if options.integrations
                         else dict(self._integrations))  # a copy either way: hooks may change the message
-        return {
+        message: dict[str, Any] = {
             "type": message_type,
             "messageId": random_uuid(),
             "anonymousId": options.anonymous_id or identity.anonymous_id,
@@ -108,5 +120,6 @@ class MessageBuilder:
             "sentAt": sent_at,
             "context": context,
             "integrations": integrations,
-            **fields,
         }
+        message.update(fields)
+        return message

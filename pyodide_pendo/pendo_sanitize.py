@@ -7,14 +7,16 @@ losses visible as warnings instead of silent gaps in Pendo. Track properties are
 sent, since Pendo stores them that way; only its limits are warned about.
 """
 
-from __future__ import annotations
-
-import json
 import re
-from collections.abc import Mapping
-from functools import lru_cache
 
-from .values import JSONValue, Warn, join_path
+from .values import join_path, json_text
+
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Mapping
+
+    from .values import JSONValue, Warn
+except ImportError:
+    pass
 
 # Pendo's documented limits.
 METADATA_STRING_MAX_CHARACTERS = 1_500
@@ -80,7 +82,7 @@ class PendoSanitizer:
         """Add ``values`` to ``sanitized``; ``sources`` records each Pendo key's source key
         path, so a collision can name both keys."""
         for key, value in values.items():
-            source = (*prefix, key)
+            source = prefix + (key,)
             value_type = type(value)
             if value_type is dict:
                 self._flatten(value, source, kind, sanitized, sources)  # type: ignore[arg-type]
@@ -130,20 +132,29 @@ class PendoSanitizer:
         return True
 
 
-@lru_cache(maxsize=1024)
+_pendo_keys: dict[str, str] = {}  # source key → Pendo key: a page uses few keys, each on every identify
+PENDO_KEYS_CACHED = 1024
+
+
 def _pendo_key(source_key: str) -> str:
     """Pendo keys are lowercase letters, digits and underscores, not starting with a digit.
 
     ``__proto__`` is valid by those rules but JavaScript drops it when the agent copies the metadata
-    (assigning it sets the prototype instead), so it becomes ``_proto_``.
+    (assigning it sets the prototype instead), so it becomes ``_proto_``. Letters outside ASCII become ``_``
+    whatever their case, so MicroPython's ASCII-only ``str.lower`` gives the same keys.
     """
+    key = _pendo_keys.get(source_key)
+    if key is not None:
+        return key
     key = _INVALID_KEY_CHARACTER.sub("_", source_key.lower())
     if key == "__proto__":
-        return "_proto_"
-    if not key:
-        return "_"
-    if key[0] in "0123456789":
-        return "_" + key
+        key = "_proto_"
+    elif not key:
+        key = "_"
+    elif key[0] in "0123456789":
+        key = "_" + key
+    if len(_pendo_keys) < PENDO_KEYS_CACHED:
+        _pendo_keys[source_key] = key
     return key
 
 
@@ -155,13 +166,23 @@ def _source_path(kind: str, source: tuple[str, ...]) -> str:
 
 
 def _list_item_text(item: JSONValue) -> str:
-    """Pendo list metadata holds strings, so other items become their JSON text."""
+    """Pendo list metadata holds strings, so other items become their JSON text (keys sorted: the same
+    dict gives the same text)."""
     if isinstance(item, str):
         return item
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _sorted_json_text(item)
+
+
+def _sorted_json_text(value: JSONValue) -> str:
+    """JSON text with every object's keys sorted, written here: MicroPython's ``json.dumps`` has no
+    ``sort_keys``, and its dicts do not keep the order keys were added in."""
+    if isinstance(value, dict):
+        return "{" + ",".join(json_text(key) + ":" + _sorted_json_text(value[key]) for key in sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_sorted_json_text(item) for item in value) + "]"
+    return json_text(value)
 
 
 def _json_bytes(value: JSONValue) -> int:
     """Size of the value as the agent sends it: JSON.stringify's compact UTF-8 text."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-8", "surrogatepass"))
+    return len(json_text(value).encode("utf-8", "surrogatepass"))

@@ -5,23 +5,22 @@ bad input raises where the user made the mistake, and so that the caller may cha
 own objects afterwards without changing what gets sent.
 """
 
-from __future__ import annotations
-
+import json
 import math
-import reprlib
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
 
-if TYPE_CHECKING:
-    from decimal import Decimal
+try:  # Names for annotations only: MicroPython has no typing module, and never evaluates annotations.
+    from collections.abc import Callable, Iterable
     from datetime import datetime
+    from decimal import Decimal
+    from typing import Any, TypeAlias
 
-JSONValue: TypeAlias = (
-    None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
-)
-Warn: TypeAlias = Callable[[str], None]
-"""Receives one human-readable warning message."""
+    JSONValue: TypeAlias = (
+        None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
+    )
+    Warn: TypeAlias = Callable[[str], None]  # receives one human-readable warning message
+except ImportError:
+    pass
 
 # JavaScript numbers are doubles: integers beyond this magnitude lose precision.
 JS_EXACT_INTEGER_LIMIT = 2**53
@@ -36,6 +35,19 @@ _ACCEPTED_TYPES = (
 )
 
 
+def _json_text_function() -> Callable[[object], str]:
+    """``JSON.stringify``'s form: compact, non-ASCII characters as they are. CPython's encoder is built once
+    (``json.dumps`` with options builds one per call); MicroPython's ``dumps`` takes only ``separators`` and
+    already keeps non-ASCII text as it is. NaN and infinities never get here: ``to_json_value`` made them null."""
+    encoder_class = getattr(json, "JSONEncoder", None)
+    if encoder_class is None:
+        return lambda value: json.dumps(value, separators=(",", ":"))
+    return encoder_class(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode  # type: ignore[no-any-return]
+
+
+json_text = _json_text_function()
+
+
 def join_path(path: str, key: str | int) -> str:
     """Extend a value's path (``properties.items[2].sku``) so messages point at the value.
 
@@ -43,9 +55,23 @@ def join_path(path: str, key: str | int) -> str:
     """
     if isinstance(key, int):
         return f"{path}[{key}]"
-    if key.isidentifier():
+    if _is_identifier(key):
         return f"{path}.{key}"
     return f"{path}[{key!r}]"
+
+
+def _is_identifier(text: str) -> bool:
+    """Letters (any script), digits and ``_``, not starting with a digit: what ``str.isidentifier`` says for
+    the keys people write (MicroPython has no ``isidentifier``)."""
+    return text != "" and not text[0].isdigit() and all(character.isalpha() or character.isdigit()
+                                                        or character == "_" for character in text)
+
+
+def is_mapping(value: object) -> bool:
+    """A dict, or anything dict-like (``keys`` and item access), as ``collections.abc.Mapping`` would
+    accept: plain duck typing, so MicroPython (no ``collections.abc``) decides the same way."""
+    return isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "__getitem__")
+                                       and not isinstance(value, (str, bytes)))
 
 
 def to_json_value(value: object, *, path: str, warn: Warn) -> JSONValue:
@@ -78,11 +104,11 @@ def _convert(
         return _convert_items(value, value, path, depth, warn, ancestors)
     # Subclasses and the less common types.
     if isinstance(value, str):
-        return str.__str__(value)  # a plain str, e.g. from a StrEnum member
+        return value[:]  # a plain str (a slice of a subclass is one), e.g. from a StrEnum member
     if isinstance(value, int):
-        return _exact_int(int.__int__(value), path, warn)
+        return _exact_int(int(value), path, warn)
     if isinstance(value, float):
-        number = float.__float__(value)
+        number = float(value)
         return number if math.isfinite(number) else _non_finite(value, path, warn)
     # Importing decimal costs about 9 ms in Pyodide, and a Decimal can exist only once its module is imported.
     decimal = sys.modules.get("decimal")
@@ -95,7 +121,7 @@ def _convert(
             return _datetime_to_json(value, path)
         if isinstance(value, (datetime_module.date, datetime_module.time)):
             return value.isoformat()
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         return _convert_mapping(value, path, depth, warn, ancestors)
     if isinstance(value, (list, tuple)):
         return _convert_items(value, value, path, depth, warn, ancestors)
@@ -135,7 +161,7 @@ def _enter(
 
 
 def _convert_mapping(
-    mapping: Mapping[Any, Any],
+    mapping: Any,
     path: str,
     depth: int,
     warn: Warn,
@@ -143,14 +169,15 @@ def _convert_mapping(
 ) -> dict[str, JSONValue]:
     _enter(mapping, path, depth, ancestors)
     converted: dict[str, JSONValue] = {}
-    for key, item in mapping.items():
+    for key in mapping.keys():
+        item = mapping[key]
         if type(key) is not str:
             if not isinstance(key, str):
                 raise TypeError(
-                    f"{path} has a key of type {_type_name(key)} ({reprlib.repr(key)}); "
+                    f"{path} has a key of type {_type_name(key)} ({_short_repr(key)}); "
                     f"keys must be str, so convert them first."
                 )
-            key = str.__str__(key)
+            key = key[:]
         item_type = type(item)
         # Fast path for the common scalars: no path string, no function call.
         if item_type in _UNCHANGED_TYPES or (
@@ -197,7 +224,7 @@ def _exact_int(value: int, path: str, warn: Warn) -> int | str:
         return value
     try:
         text = str(value)
-    except ValueError:  # beyond sys.get_int_max_str_digits()
+    except ValueError:  # beyond sys.get_int_max_str_digits(): only CPython has that limit
         raise ValueError(
             f"{path} is an integer with more than {sys.get_int_max_str_digits()} digits; "
             f"that is too large to send, so send a shorter value."
@@ -246,9 +273,15 @@ def _datetime_to_json(value: datetime, path: str) -> str:
 
 def _type_name(value: object) -> str:
     value_type = type(value)
-    if value_type.__module__ == "builtins":
-        return value_type.__qualname__
-    return f"{value_type.__module__}.{value_type.__qualname__}"
+    name = getattr(value_type, "__qualname__", value_type.__name__)  # MicroPython: only __name__
+    module = getattr(value_type, "__module__", "builtins")
+    return name if module == "builtins" else f"{module}.{name}"
+
+
+def _short_repr(value: object) -> str:
+    """``repr`` cut to 60 characters, for error messages about values of any size."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _js_proxy_hint(value: object) -> str:

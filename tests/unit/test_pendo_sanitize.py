@@ -373,9 +373,9 @@ def test_properties_warned_once_per_name_across_events() -> None:
 
 def test_properties_skip_json_for_values_that_always_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> str:
-        raise AssertionError("json.dumps called for a value that always fits")
+        raise AssertionError("json_text called for a value that always fits")
 
-    monkeypatch.setattr(pendo_sanitize.json, "dumps", fail)
+    monkeypatch.setattr(pendo_sanitize, "json_text", fail)
     sanitize, warnings = sanitizer()
     values: dict[str, JSONValue] = {"s": "x" * 85, "i": 2**53, "f": -1.5e300, "b": True, "n": None}
     assert_exact(sanitize.properties("Checked Out", values), values)
