@@ -195,19 +195,26 @@ async def follow_the_wire(collector_url: str | None) -> None:
 
 
 def form_call(form_id: str) -> Callable[[Callable[[FormValues], None]], Callable[[Any], None]]:
-    """Run the decorated function on the form's submit, with its values; show bad input instead of raising."""
+    """Run the decorated function on the form's submit, with its values.
+
+    Bad input is not raised into the console, where a person trying the demo would not look: it is shown in
+    words under the form's button, and cleared once the form's call succeeds.
+    """
 
     def decorate(function: Callable[[FormValues], None]) -> Callable[[Any], None]:
+        error = element("output", class_="error", role="alert")
+        document.getElementById(form_id).append(error)
+
         @when("submit", f"#{form_id}")
         def submitted(event: Any) -> None:
             event.preventDefault()
             values = {key: value for key, value in window.FormData.new(event.target, event.submitter).entries()}
-            error = document.getElementById("call-error")
-            error.textContent = ""
             try:
                 function(values)
             except (TypeError, ValueError) as problem:
-                error.textContent = f"{form_id.removesuffix('-form')}: {problem}"
+                error.textContent = str(problem)
+            else:
+                error.textContent = ""
             refresh_status()
 
         return submitted
@@ -236,7 +243,13 @@ def group(values: FormValues) -> None:
 
 @form_call("track-form")
 def track(values: FormValues) -> None:
-    properties = json.loads(values["properties"] or "{}")
+    try:
+        properties = json.loads(values["properties"] or "{}")
+    except json.JSONDecodeError as problem:  # its text names neither the field nor JSON
+        raise ValueError(f"properties is not valid JSON: {problem.msg} "
+                         f"(line {problem.lineno}, column {problem.colno})") from None
+    if not isinstance(properties, dict):  # the package would say "must be a dict", Python's word for it
+        raise ValueError('properties must be a JSON object, like {"format": "csv"}')
     rudderanalytics.track(values["event"], properties)
 
 

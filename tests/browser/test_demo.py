@@ -141,12 +141,21 @@ def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page,
     assert track.get("account_id") is None
 
 
-def test_bad_input_is_shown_and_nothing_is_sent(page, pendo, demo):
+def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(page, pendo, demo):
     open_demo(page, demo.origin)
-    submit(page, "track", "Track", event="Broken", properties="{not json")
+    track_error = page.locator("#track-form").get_by_role("alert")
 
-    expect(page.locator("#call-error")).to_contain_text("track: Expecting property name")
-    expect(page.locator("#messages li")).to_have_count(0)
+    submit(page, "track", "Track", event="Broken", properties="{not json")
+    expect(track_error).to_have_text(
+        "properties is not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)")
+    submit(page, "track", "Track", event="Broken", properties='["csv"]')
+    expect(track_error).to_have_text('properties must be a JSON object, like {"format": "csv"}')
+    expect(page.locator("#messages li")).to_have_count(0)  # nothing was sent
+    expect(page.get_by_role("alert")).to_have_count(1)  # beside the form that caused it, and nowhere else
+
+    submit(page, "track", "Track", event="Fixed", properties='{"format": "csv"}')
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(message(page, "track")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
 
 
 def test_the_agents_own_events_can_be_shown(page, pendo, demo):
