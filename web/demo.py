@@ -121,6 +121,13 @@ def show_state(payload: Payload) -> None:
     refresh_status()
 
 
+def show_consent(granted: bool) -> None:
+    """The package keeps its consent state to itself, so the panel shows what the demo last chose."""
+    state = document.getElementById("consent-state")
+    state.textContent = "granted" if granted else "denied"
+    state.dataset.state = state.textContent
+
+
 def refresh_status() -> None:
     stats = rudderanalytics.stats()
     rows = document.querySelector("#stats tbody")
@@ -270,7 +277,9 @@ def reset(values: FormValues) -> None:
 
 @form_call("consent-form")
 def consent(values: FormValues) -> None:
-    rudderanalytics.consent(values["granted"] == "yes")
+    granted = values["granted"] == "yes"
+    rudderanalytics.consent(granted)
+    show_consent(granted)
 
 
 # -- start ---------------------------------------------------------------------------------------------------
@@ -305,6 +314,7 @@ for outcome in OUTCOMES:
     rudderanalytics.on(outcome, show_outcome(outcome))
 rudderanalytics.on("state", show_state)
 rudderanalytics.load(config["apiKey"], **options)
+show_consent(True)  # load() without its consent option: granted
 
 document.body.dataset.python = "ready"
 document.getElementById("boot-steps").append(python_started_step())

@@ -158,6 +158,17 @@ def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(p
     expect(message(page, "track")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
 
 
+def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo):
+    open_demo(page, demo.origin)
+    consent = page.locator("#consent-state")
+    expect(consent).to_have_text("granted")
+
+    submit(page, "consent", "Deny")
+    expect(consent).to_have_text("denied")
+    submit(page, "consent", "Grant")
+    expect(consent).to_have_text("granted")
+
+
 def test_the_agents_own_events_can_be_shown(page, pendo, demo):
     open_demo(page, demo.origin)
     submit(page, "track", "Track", event="Clicked", properties="{}")
