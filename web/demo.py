@@ -156,8 +156,13 @@ def event_summary(event: dict[str, Any]) -> str:
     props = event.get("props") or {}
     if kind == "track":
         return event["track_event_name"]
-    if kind == "identify":
-        return f"{props.get('old_visitor_id')} → {props.get('visitor_id')}"
+    if kind == "identify":  # the agent sends one when the visitor or the account changes: name what changed
+        changes = []
+        for what in ("visitor", "account"):
+            old, new = props.get(f"old_{what}_id"), props.get(f"{what}_id")
+            if old != new:
+                changes.append(f"{what} change: {old or 'none'} → {new or 'none'}")
+        return ", ".join(changes)
     if kind == "meta":
         visitor = props.get("visitor") or {}
         return f"metadata of {visitor.get('id')}"

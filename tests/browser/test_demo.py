@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -167,6 +168,17 @@ def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo):
     expect(consent).to_have_text("denied")
     submit(page, "consent", "Grant")
     expect(consent).to_have_text("granted")
+
+
+def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pendo, demo):
+    open_demo(page, demo.origin)
+    submit(page, "identify", "Identify", userId="user-7")
+    submit(page, "group", "Group", groupId="globex")
+    submit(page, "group", "Group", groupId="initech")
+
+    expect(page.locator("#received li[data-type=identify] strong")).to_have_text(
+        ["account change: globex → initech", "account change: none → globex",
+         re.compile(r"^visitor change: _PENDO_T_[0-9a-f-]+ → user-7$")], timeout=EVENT_TIMEOUT_MS)
 
 
 def test_the_agents_own_events_can_be_shown(page, pendo, demo):
