@@ -90,6 +90,20 @@ def pendo_call_text(call: dict[str, Any]) -> str:
     return f"pendo.{call['method']}({arguments})"
 
 
+def unchanged_url_note(calls: list[dict[str, Any]]) -> str:
+    """Why a delivered page() shows nothing in "What Pendo received".
+
+    The agent's ``pageLoad`` sends a ``load`` event only for a URL that differs from the last one it recorded,
+    and it records the page's URL by itself (when it starts, and on every change). This page never changes
+    its URL, so no page() here reaches Pendo; a person who sees "delivered" deserves to know why.
+    """
+    (page_load,) = calls
+    url = page_load["arguments"][0] if page_load["arguments"] else window.location.href
+    return (f"Pendo received nothing: its agent sends a page load only when the URL differs from the last one it "
+            f"recorded, and this page's URL ({url}) has not changed. A page() shows in Pendo for a virtual page: "
+            f"pass its url in the properties.")
+
+
 def show_outcome(outcome: str) -> Callable[[Payload], None]:
     def listener(payload: Payload) -> None:
         global delivered_since_flush
@@ -105,6 +119,8 @@ def show_outcome(outcome: str) -> Callable[[Payload], None]:
         reason = payload.get("reason")
         item.querySelector(".outcome").textContent = f"{outcome}: {reason}" if reason else outcome
         if outcome == "delivered":
+            if message and message["type"] == "page":
+                item.append(element("span", unchanged_url_note(payload["calls"]), class_="note"))
             calls = "\n".join(pendo_call_text(call) for call in payload["calls"])
             item.append(details("Pendo agent calls", calls))
             delivered_since_flush = True

@@ -170,6 +170,21 @@ def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo):
     expect(consent).to_have_text("granted")
 
 
+def test_a_page_call_for_the_unchanged_url_says_why_pendo_received_nothing(page, pendo, demo):
+    open_demo(page, demo.origin)
+    submit(page, "page", "Page", category="Docs", name="Pricing")
+    expect(message(page, "page")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+    expect(message(page, "page")).to_contain_text(
+        f"Pendo received nothing: its agent sends a page load only when the URL differs from the last one it "
+        f"recorded, and this page's URL ({demo.origin}/) has not changed")
+
+    # The agent sends in order: once a later track arrived, a load event for the page() would have too.
+    submit(page, "track", "Track", event="After Page", properties="{}")
+    wait_until(page, lambda: demo.collector.wire.track_events())
+    loads = [event for event in demo.collector.wire.events() if event["type"] == "load"]
+    assert [event["url"] for event in loads] == [f"{demo.origin}/"]  # the agent's own, when it started
+
+
 def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pendo, demo):
     open_demo(page, demo.origin)
     submit(page, "identify", "Identify", userId="user-7")
