@@ -196,6 +196,20 @@ def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pe
          re.compile(r"^visitor change: _PENDO_T_[0-9a-f-]+ → user-7$")], timeout=EVENT_TIMEOUT_MS)
 
 
+def test_the_console_stays_quiet(page, demo):
+    # Without the `pendo` fixture: while Playwright routes requests, Chromium does not ask for the page's icon.
+    # Offline, the demo asks nothing of any host but its own.
+    console: list[str] = []
+    page.on("console", lambda entry: console.append(f"{entry.type}: {entry.text}") if entry.type in (
+        "error", "warning") else None)
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    open_demo(page, demo.origin)  # the browser asks for the icon once the page has loaded, long before this
+    submit(page, "identify", "Identify", userId="user-12")
+    expect(message(page, "identify")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+
+    assert console == []
+
+
 def test_the_agents_own_events_can_be_shown(page, pendo, demo):
     open_demo(page, demo.origin)
     submit(page, "track", "Track", event="Clicked", properties="{}")
