@@ -17,6 +17,7 @@ settings on the early-start script's ``data-`` attributes, so the agent starts l
 from __future__ import annotations
 
 import argparse
+import errno
 import html
 import json
 import os
@@ -151,6 +152,14 @@ class DemoServer:
         self._server.stop()
 
 
+def cannot_listen(host: str, port: int, error: OSError) -> str:
+    """What to tell a person whose ``./dev demo`` cannot listen, instead of a traceback."""
+    if error.errno == errno.EADDRINUSE:
+        return (f"Port {port} on {host} is taken (another ./dev demo?): stop what uses it, "
+                f"or pick another port with --port N (--port 0 picks a free one).")
+    return f"Cannot listen on {host} port {port}: {error.strerror or error}."
+
+
 def main() -> None:
     from devtools.site import assemble
 
@@ -159,7 +168,10 @@ def main() -> None:
     options = parser.parse_args()
     settings = DemoSettings.from_environment()
     site = assemble()
-    server = DemoServer(site.root, settings, port=options.port).start()
+    try:
+        server = DemoServer(site.root, settings, port=options.port).start()
+    except OSError as error:
+        raise SystemExit(cannot_listen("127.0.0.1", options.port, error)) from None
     where = ("offline: the npm agent, this server as Pendo's data host" if settings.offline
              else f"sending to Pendo ({settings.env}) with PENDO_API_KEY")
     print(f"pyodide-pendo demo ({where}): open {server.origin}/ (Ctrl-C to stop)", flush=True)

@@ -12,6 +12,9 @@ import json
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -261,3 +264,22 @@ def test_the_demo_settings_come_from_the_environment():
         'data-pendo-options="{&quot;dataHost&quot;: &quot;http://127.0.0.1:8000&quot;}"')
     assert DemoSettings("abc-123", "eu").early_start_attributes("http://127.0.0.1:8000") == \
         'data-api-key="abc-123" data-env="eu"'
+
+
+def run_demo_command(*arguments: str) -> subprocess.Popen[str]:
+    """``./dev demo …`` as a person runs it (its Python part: ``./dev`` sets up, then runs this)."""
+    return subprocess.Popen([sys.executable, "-m", "devtools.demo", *arguments], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PENDO_API_KEY": ""})
+
+
+def test_a_taken_port_is_reported_in_plain_words():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = run_demo_command("--port", str(port))
+        out, err = command.communicate(timeout=60)
+
+    assert command.returncode != 0
+    assert err.strip() == (f"Port {port} on 127.0.0.1 is taken (another ./dev demo?): stop what uses it, "
+                           f"or pick another port with --port N (--port 0 picks a free one).")
