@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,19 @@ def test_the_console_stays_quiet(page, demo):
     assert console == []
 
 
+def test_on_all_interfaces_the_demo_works_at_the_address_the_browser_used(page, pendo, site):
+    built, _ = site
+    server = DemoServer(built.root, DemoSettings(), host="0.0.0.0").start()  # as in a container, port forwarded
+    port = server.origin.rsplit(":", 1)[1]
+    try:
+        open_demo(page, f"http://localhost:{port}")
+        submit(page, "track", "Track", event="Through Localhost", properties="{}")
+        wait_until(page, lambda: server.collector.wire.track_events())
+    finally:
+        server.stop()
+    assert server.collector.wire.track_events()[0]["url"] == f"http://localhost:{port}/"
+
+
 def test_the_agents_own_events_can_be_shown(page, pendo, demo):
     open_demo(page, demo.origin)
     submit(page, "track", "Track", event="Clicked", properties="{}")
@@ -278,8 +292,25 @@ def test_a_taken_port_is_reported_in_plain_words():
         taken.listen()
         port = taken.getsockname()[1]
         command = run_demo_command("--port", str(port))
-        out, err = command.communicate(timeout=60)
+        _, err = command.communicate(timeout=60)
 
     assert command.returncode != 0
     assert err.strip() == (f"Port {port} on 127.0.0.1 is taken (another ./dev demo?): stop what uses it, "
                            f"or pick another port with --port N (--port 0 picks a free one).")
+
+
+def test_host_serves_beyond_loopback_and_warns_that_it_does():
+    command = run_demo_command("--host", "0.0.0.0", "--port", "0")
+    try:
+        assert command.stdout is not None and command.stderr is not None
+        opened = command.stdout.readline()
+        warning = command.stderr.readline()
+        port = re.search(r"http://localhost:(\d+)/", opened).group(1)  # type: ignore[union-attr]
+        with urllib.request.urlopen(f"http://localhost:{port}/demo-config.json") as response:
+            config = json.load(response)
+    finally:
+        command.terminate()
+        command.wait(timeout=30)
+
+    assert warning.startswith("Warning: --host 0.0.0.0 makes the demo reachable from other machines")
+    assert config["agentUrl"] == f"http://localhost:{port}/pendo-agent.mjs"  # the address the browser used
