@@ -120,7 +120,8 @@ def show_outcome(outcome: str) -> Callable[[Payload], None]:
         item.querySelector(".outcome").textContent = f"{outcome}: {reason}" if reason else outcome
         if outcome == "delivered":
             if message and message["type"] == "page":
-                item.append(element("span", unchanged_url_note(payload["calls"]), class_="note"))
+                item.querySelector(".outcome").after(element("span", unchanged_url_note(payload["calls"]),
+                                                             class_="note"))
             calls = "\n".join(pendo_call_text(call) for call in payload["calls"])
             item.append(details("Pendo agent calls", calls))
             delivered_since_flush = True
