@@ -12,14 +12,18 @@ Two modes, picked by the environment:
 
 The page reads its settings from ``/demo-config.json``. ``/`` (``index.html``) is rendered with the same
 settings on the early-start script's ``data-`` attributes, so the agent starts loading while Pyodide boots.
+Both name this server by the origin the browser asked for, which is not the listening address with
+``--host 0.0.0.0`` or behind a forwarded port.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import html
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +36,8 @@ from devtools.wire import PIXEL_GIF, PendoRequest, PendoWire
 from pyodide_pendo.config import API_KEY_PATTERN, ENVIRONMENT_ALIASES, ENVIRONMENTS
 
 OFFLINE_API_KEY = "demo-key"
+LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
+ALL_INTERFACES = ("0.0.0.0", "")
 EARLY_START_PLACEHOLDER = "@DEMO_EARLY_START_ATTRIBUTES@"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -111,7 +117,7 @@ class Collector:
 class DemoServer:
     """The demo site with its dynamic parts: the rendered page, its config and, offline, the collector."""
 
-    def __init__(self, root: Path, settings: DemoSettings, *, port: int = 0) -> None:
+    def __init__(self, root: Path, settings: DemoSettings, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._root = root
         self.settings = settings
         self.collector = Collector()
@@ -119,28 +125,33 @@ class DemoServer:
         if settings.offline:
             routes |= {"/data/": self._data, "/collected.json": self._collected}
         routes["/"] = self._page  # last: it answers "/" and "/index.html" and lets the rest be served as files
-        self._server = SiteServer(root, port=port, routes=routes)
+        self._server = SiteServer(root, host=host, port=port, routes=routes)
 
     @property
     def origin(self) -> str:
+        """The listening address, e.g. ``http://127.0.0.1:8000``."""
         return self._server.origin
 
-    def _data(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
-        if not self.collector.receive(method, f"{self.origin}{path}?{query}", body):
+    def _data(self, method: str, origin: str, path: str, query: str,
+              body: bytes) -> tuple[int, dict[str, str], bytes] | None:
+        if not self.collector.receive(method, f"{origin}{path}?{query}", body):
             return None
         return 200, {"Content-Type": "image/gif"}, PIXEL_GIF
 
-    def _collected(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _collected(self, method: str, origin: str, path: str, query: str,
+                   body: bytes) -> tuple[int, dict[str, str], bytes]:
         return 200, JSON_HEADERS, self.collector.as_json()
 
-    def _config(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        return 200, JSON_HEADERS, json.dumps(self.settings.page_config(self.origin)).encode()
+    def _config(self, method: str, origin: str, path: str, query: str,
+                body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return 200, JSON_HEADERS, json.dumps(self.settings.page_config(origin)).encode()
 
-    def _page(self, method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
+    def _page(self, method: str, origin: str, path: str, query: str,
+              body: bytes) -> tuple[int, dict[str, str], bytes] | None:
         if path not in ("/", "/index.html"):
             return None
         text = (self._root / "index.html").read_text()
-        text = text.replace(EARLY_START_PLACEHOLDER, self.settings.early_start_attributes(self.origin))
+        text = text.replace(EARLY_START_PLACEHOLDER, self.settings.early_start_attributes(origin))
         return 200, {"Content-Type": "text/html; charset=utf-8"}, text.encode()
 
     def start(self) -> DemoServer:
@@ -151,18 +162,48 @@ class DemoServer:
         self._server.stop()
 
 
+def cannot_listen(host: str, port: int, error: OSError) -> str:
+    """What to tell a person whose ``./dev demo`` cannot listen, instead of a traceback."""
+    if error.errno == errno.EADDRINUSE:
+        return (f"Port {port} on {host} is taken (another ./dev demo?): stop what uses it, "
+                f"or pick another port with --port N (--port 0 picks a free one).")
+    return f"Cannot listen on {host} port {port}: {error.strerror or error}."
+
+
+def exposure_warning(host: str, port: int, offline: bool) -> str:
+    """Printed for ``--host`` beyond loopback: the demo has no authentication, and offline it needs a loopback
+    address in the browser (``load()`` takes an ``http`` agent URL only from localhost)."""
+    warning = (f"Warning: --host {host} makes the demo reachable from other machines: anyone who can reach port "
+               f"{port} can use it")
+    if not offline:
+        return f"{warning}. Use it on a network you trust."
+    return (f"{warning} and read what the agent sent it (/collected.json). Use it on a network you trust. Open it "
+            f"at a localhost address (a container's or VM's forwarded port, or an SSH tunnel): offline, the page "
+            f"loads its http agent only from localhost.")
+
+
 def main() -> None:
     from devtools.site import assemble
 
     parser = argparse.ArgumentParser(description="Serve the pyodide-pendo demo.")
-    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (0 picks a free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1); 0.0.0.0 lets a container's forwarded "
+                             "port reach the demo, and exposes it to other machines")
     options = parser.parse_args()
     settings = DemoSettings.from_environment()
     site = assemble()
-    server = DemoServer(site.root, settings, port=options.port).start()
+    try:
+        server = DemoServer(site.root, settings, host=options.host, port=options.port).start()
+    except OSError as error:
+        raise SystemExit(cannot_listen(options.host, options.port, error)) from None
+    port = int(server.origin.rsplit(":", 1)[1])
+    if options.host not in LOOPBACK_ADDRESSES:
+        print(exposure_warning(options.host, port, settings.offline), file=sys.stderr, flush=True)
+    url = f"http://localhost:{port}/" if options.host in ALL_INTERFACES else f"{server.origin}/"
     where = ("offline: the npm agent, this server as Pendo's data host" if settings.offline
              else f"sending to Pendo ({settings.env}) with PENDO_API_KEY")
-    print(f"pyodide-pendo demo ({where}): open {server.origin}/ (Ctrl-C to stop)", flush=True)
+    print(f"pyodide-pendo demo ({where}): open {url} (Ctrl-C to stop)", flush=True)
     try:
         while True:
             time.sleep(3600)

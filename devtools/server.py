@@ -1,4 +1,4 @@
-"""The static server behind the demo and the tests: loopback only, cross-origin isolated, no caching.
+"""The static server behind the demo and the tests: loopback by default, cross-origin isolated, no caching.
 
 Every response carries ``Cross-Origin-Opener-Policy: same-origin`` and ``Cross-Origin-Embedder-Policy:
 require-corp`` (PyScript workers need ``crossOriginIsolated`` to reach ``window``), plus
@@ -7,6 +7,7 @@ require-corp`` (PyScript workers need ``crossOriginIsolated`` to reach ``window`
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -22,8 +23,11 @@ ISOLATION_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-# A handler for one path prefix: (handler, method, path, query, body) -> (status, headers, body) or None.
-Route = Callable[[str, str, str, bytes], "tuple[int, dict[str, str], bytes] | None"]
+# A handler for one path prefix: (method, origin, path, query, body) -> (status, headers, body) or None, where
+# origin is the one the browser asked for (see _SiteHandler.origin).
+Route = Callable[[str, str, str, str, bytes], "tuple[int, dict[str, str], bytes] | None"]
+# A Host header worth echoing into a page: a name or IPv4 address, or a bracketed IPv6 address, and a port.
+HOST_HEADER = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
@@ -46,13 +50,23 @@ class _SiteHandler(SimpleHTTPRequestHandler):
             self.send_header(name, value)
         super().end_headers()
 
+    def origin(self) -> str:
+        """The origin the browser asked for, from its Host header. It is not the address this server listens
+        on when that is 0.0.0.0, or behind a forwarded port (a container's); a missing or odd header gives the
+        listening address."""
+        host = self.headers.get("Host", "")
+        if HOST_HEADER.fullmatch(host):
+            return f"http://{host}"
+        listening, port = self.server.server_address[:2]
+        return f"http://{listening!s}:{port}"
+
     def _dispatch(self, method: str) -> bool:
         path, _, query = self.path.partition("?")
         for prefix, route in self.routes.items():
             if path.startswith(prefix):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                answer = route(method, path, query, body)
+                answer = route(method, self.origin(), path, query, body)
                 if answer is None:
                     return False
                 status, headers, payload = answer
@@ -93,12 +107,14 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class SiteServer:
-    """Serves ``root`` on ``host:port`` (port 0 picks a free one) in a background thread."""
+    """Serves ``root`` on ``host:port`` (port 0 picks a free one) in a background thread.
+
+    Any ``host`` other than loopback serves the site to other machines: only ``./dev demo --host``, which
+    warns, asks for that. Binding raises ``OSError`` (a taken port, an unknown host) at once.
+    """
 
     def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 0,
                  routes: dict[str, Route] | None = None, extra_headers: dict[str, str] | None = None) -> None:
-        if host not in {"127.0.0.1", "localhost", "::1"}:
-            raise ValueError(f"host={host!r}: the site server listens on loopback only")
         handler = type("Handler", (_SiteHandler,), {"routes": routes or {}, "extra_headers": extra_headers or {}})
         self._server = _QuietServer((host, port), partial(handler, directory=str(root)))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

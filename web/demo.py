@@ -90,6 +90,20 @@ def pendo_call_text(call: dict[str, Any]) -> str:
     return f"pendo.{call['method']}({arguments})"
 
 
+def unchanged_url_note(calls: list[dict[str, Any]]) -> str:
+    """Why a delivered page() shows nothing in "What Pendo received".
+
+    The agent's ``pageLoad`` sends a ``load`` event only for a URL that differs from the last one it recorded,
+    and it records the page's URL by itself (when it starts, and on every change). This page never changes
+    its URL, so no page() here reaches Pendo; a person who sees "delivered" deserves to know why.
+    """
+    (page_load,) = calls
+    url = page_load["arguments"][0] if page_load["arguments"] else window.location.href
+    return (f"Pendo received nothing: its agent sends a page load only when the URL differs from the last one it "
+            f"recorded, and this page's URL ({url}) has not changed. A page() shows in Pendo for a virtual page: "
+            f"pass its url in the properties.")
+
+
 def show_outcome(outcome: str) -> Callable[[Payload], None]:
     def listener(payload: Payload) -> None:
         global delivered_since_flush
@@ -105,6 +119,9 @@ def show_outcome(outcome: str) -> Callable[[Payload], None]:
         reason = payload.get("reason")
         item.querySelector(".outcome").textContent = f"{outcome}: {reason}" if reason else outcome
         if outcome == "delivered":
+            if message and message["type"] == "page":
+                item.querySelector(".outcome").after(element("span", unchanged_url_note(payload["calls"]),
+                                                             class_="note"))
             calls = "\n".join(pendo_call_text(call) for call in payload["calls"])
             item.append(details("Pendo agent calls", calls))
             delivered_since_flush = True
@@ -119,6 +136,13 @@ def show_state(payload: Payload) -> None:
     state.dataset.state = payload["state"]
     document.getElementById("agent-error").textContent = payload["error"] or ""
     refresh_status()
+
+
+def show_consent(granted: bool) -> None:
+    """The package keeps its consent state to itself, so the panel shows what the demo last chose."""
+    state = document.getElementById("consent-state")
+    state.textContent = "granted" if granted else "denied"
+    state.dataset.state = state.textContent
 
 
 def refresh_status() -> None:
@@ -149,8 +173,13 @@ def event_summary(event: dict[str, Any]) -> str:
     props = event.get("props") or {}
     if kind == "track":
         return event["track_event_name"]
-    if kind == "identify":
-        return f"{props.get('old_visitor_id')} → {props.get('visitor_id')}"
+    if kind == "identify":  # the agent sends one when the visitor or the account changes: name what changed
+        changes = []
+        for what in ("visitor", "account"):
+            old, new = props.get(f"old_{what}_id"), props.get(f"{what}_id")
+            if old != new:
+                changes.append(f"{what} change: {old or 'none'} → {new or 'none'}")
+        return ", ".join(changes)
     if kind == "meta":
         visitor = props.get("visitor") or {}
         return f"metadata of {visitor.get('id')}"
@@ -195,19 +224,26 @@ async def follow_the_wire(collector_url: str | None) -> None:
 
 
 def form_call(form_id: str) -> Callable[[Callable[[FormValues], None]], Callable[[Any], None]]:
-    """Run the decorated function on the form's submit, with its values; show bad input instead of raising."""
+    """Run the decorated function on the form's submit, with its values.
+
+    Bad input is not raised into the console, where a person trying the demo would not look: it is shown in
+    words under the form's button, and cleared once the form's call succeeds.
+    """
 
     def decorate(function: Callable[[FormValues], None]) -> Callable[[Any], None]:
+        error = element("output", class_="error", role="alert")
+        document.getElementById(form_id).append(error)
+
         @when("submit", f"#{form_id}")
         def submitted(event: Any) -> None:
             event.preventDefault()
             values = {key: value for key, value in window.FormData.new(event.target, event.submitter).entries()}
-            error = document.getElementById("call-error")
-            error.textContent = ""
             try:
                 function(values)
             except (TypeError, ValueError) as problem:
-                error.textContent = f"{form_id.removesuffix('-form')}: {problem}"
+                error.textContent = str(problem)
+            else:
+                error.textContent = ""
             refresh_status()
 
         return submitted
@@ -236,7 +272,13 @@ def group(values: FormValues) -> None:
 
 @form_call("track-form")
 def track(values: FormValues) -> None:
-    properties = json.loads(values["properties"] or "{}")
+    try:
+        properties = json.loads(values["properties"] or "{}")
+    except json.JSONDecodeError as problem:  # its text names neither the field nor JSON
+        raise ValueError(f"properties is not valid JSON: {problem.msg} "
+                         f"(line {problem.lineno}, column {problem.colno})") from None
+    if not isinstance(properties, dict):  # the package would say "must be a dict", Python's word for it
+        raise ValueError('properties must be a JSON object, like {"format": "csv"}')
     rudderanalytics.track(values["event"], properties)
 
 
@@ -257,7 +299,9 @@ def reset(values: FormValues) -> None:
 
 @form_call("consent-form")
 def consent(values: FormValues) -> None:
-    rudderanalytics.consent(values["granted"] == "yes")
+    granted = values["granted"] == "yes"
+    rudderanalytics.consent(granted)
+    show_consent(granted)
 
 
 # -- start ---------------------------------------------------------------------------------------------------
@@ -292,6 +336,7 @@ for outcome in OUTCOMES:
     rudderanalytics.on(outcome, show_outcome(outcome))
 rudderanalytics.on("state", show_state)
 rudderanalytics.load(config["apiKey"], **options)
+show_consent(True)  # load() without its consent option: granted
 
 document.body.dataset.python = "ready"
 document.getElementById("boot-steps").append(python_started_step())

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -141,12 +146,85 @@ def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page,
     assert track.get("account_id") is None
 
 
-def test_bad_input_is_shown_and_nothing_is_sent(page, pendo, demo):
+def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(page, pendo, demo):
     open_demo(page, demo.origin)
-    submit(page, "track", "Track", event="Broken", properties="{not json")
+    track_error = page.locator("#track-form").get_by_role("alert")
 
-    expect(page.locator("#call-error")).to_contain_text("track: Expecting property name")
-    expect(page.locator("#messages li")).to_have_count(0)
+    submit(page, "track", "Track", event="Broken", properties="{not json")
+    expect(track_error).to_have_text(
+        "properties is not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)")
+    submit(page, "track", "Track", event="Broken", properties='["csv"]')
+    expect(track_error).to_have_text('properties must be a JSON object, like {"format": "csv"}')
+    expect(page.locator("#messages li")).to_have_count(0)  # nothing was sent
+    expect(page.get_by_role("alert")).to_have_count(1)  # beside the form that caused it, and nowhere else
+
+    submit(page, "track", "Track", event="Fixed", properties='{"format": "csv"}')
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(message(page, "track")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+
+
+def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo):
+    open_demo(page, demo.origin)
+    consent = page.locator("#consent-state")
+    expect(consent).to_have_text("granted")
+
+    submit(page, "consent", "Deny")
+    expect(consent).to_have_text("denied")
+    submit(page, "consent", "Grant")
+    expect(consent).to_have_text("granted")
+
+
+def test_a_page_call_for_the_unchanged_url_says_why_pendo_received_nothing(page, pendo, demo):
+    open_demo(page, demo.origin)
+    submit(page, "page", "Page", category="Docs", name="Pricing")
+    expect(message(page, "page")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+    expect(message(page, "page")).to_contain_text(
+        f"Pendo received nothing: its agent sends a page load only when the URL differs from the last one it "
+        f"recorded, and this page's URL ({demo.origin}/) has not changed")
+
+    # The agent sends in order: once a later track arrived, a load event for the page() would have too.
+    submit(page, "track", "Track", event="After Page", properties="{}")
+    wait_until(page, lambda: demo.collector.wire.track_events())
+    loads = [event for event in demo.collector.wire.events() if event["type"] == "load"]
+    assert [event["url"] for event in loads] == [f"{demo.origin}/"]  # the agent's own, when it started
+
+
+def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pendo, demo):
+    open_demo(page, demo.origin)
+    submit(page, "identify", "Identify", userId="user-7")
+    submit(page, "group", "Group", groupId="globex")
+    submit(page, "group", "Group", groupId="initech")
+
+    expect(page.locator("#received li[data-type=identify] strong")).to_have_text(
+        ["account change: globex → initech", "account change: none → globex",
+         re.compile(r"^visitor change: _PENDO_T_[0-9a-f-]+ → user-7$")], timeout=EVENT_TIMEOUT_MS)
+
+
+def test_the_console_stays_quiet(page, demo):
+    # Without the `pendo` fixture: while Playwright routes requests, Chromium does not ask for the page's icon.
+    # Offline, the demo asks nothing of any host but its own.
+    console: list[str] = []
+    page.on("console", lambda entry: console.append(f"{entry.type}: {entry.text}") if entry.type in (
+        "error", "warning") else None)
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    open_demo(page, demo.origin)  # the browser asks for the icon once the page has loaded, long before this
+    submit(page, "identify", "Identify", userId="user-12")
+    expect(message(page, "identify")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
+
+    assert console == []
+
+
+def test_on_all_interfaces_the_demo_works_at_the_address_the_browser_used(page, pendo, site):
+    built, _ = site
+    server = DemoServer(built.root, DemoSettings(), host="0.0.0.0").start()  # as in a container, port forwarded
+    port = server.origin.rsplit(":", 1)[1]
+    try:
+        open_demo(page, f"http://localhost:{port}")
+        submit(page, "track", "Track", event="Through Localhost", properties="{}")
+        wait_until(page, lambda: server.collector.wire.track_events())
+    finally:
+        server.stop()
+    assert server.collector.wire.track_events()[0]["url"] == f"http://localhost:{port}/"
 
 
 def test_the_agents_own_events_can_be_shown(page, pendo, demo):
@@ -200,3 +278,39 @@ def test_the_demo_settings_come_from_the_environment():
         'data-pendo-options="{&quot;dataHost&quot;: &quot;http://127.0.0.1:8000&quot;}"')
     assert DemoSettings("abc-123", "eu").early_start_attributes("http://127.0.0.1:8000") == \
         'data-api-key="abc-123" data-env="eu"'
+
+
+def run_demo_command(*arguments: str) -> subprocess.Popen[str]:
+    """``./dev demo …`` as a person runs it (its Python part: ``./dev`` sets up, then runs this)."""
+    return subprocess.Popen([sys.executable, "-m", "devtools.demo", *arguments], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PENDO_API_KEY": ""})
+
+
+def test_a_taken_port_is_reported_in_plain_words():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = run_demo_command("--port", str(port))
+        _, err = command.communicate(timeout=60)
+
+    assert command.returncode != 0
+    assert err.strip() == (f"Port {port} on 127.0.0.1 is taken (another ./dev demo?): stop what uses it, "
+                           f"or pick another port with --port N (--port 0 picks a free one).")
+
+
+def test_host_serves_beyond_loopback_and_warns_that_it_does():
+    command = run_demo_command("--host", "0.0.0.0", "--port", "0")
+    try:
+        assert command.stdout is not None and command.stderr is not None
+        opened = command.stdout.readline()
+        warning = command.stderr.readline()
+        port = re.search(r"http://localhost:(\d+)/", opened).group(1)  # type: ignore[union-attr]
+        with urllib.request.urlopen(f"http://localhost:{port}/demo-config.json") as response:
+            config = json.load(response)
+    finally:
+        command.terminate()
+        command.wait(timeout=30)
+
+    assert warning.startswith("Warning: --host 0.0.0.0 makes the demo reachable from other machines")
+    assert config["agentUrl"] == f"http://localhost:{port}/pendo-agent.mjs"  # the address the browser used
