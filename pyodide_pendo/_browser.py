@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .config import UrlParts
 from .destination import AgentPlan, AgentState
 from .mapping import json_text
 from .messages import PageInfo
-from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore
+from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore, usable_store
+from .values import Warn
 
 AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
 
@@ -44,6 +46,19 @@ def page_window() -> Any:
             "(or credentialless); see the README's worker section"
         ) from error
     return window
+
+
+def url_parts(url: str) -> UrlParts:
+    """``url`` as the browser's own parser reads it (WHATWG ``URL``, the one that loads scripts); this thread's
+    ``URL`` is the same parser as the page's, and costs no round trip from a worker."""
+    import js  # type: ignore[import-not-found]
+
+    try:
+        parsed = js.URL.new(url)
+    except Exception:
+        raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost); the browser "
+                         f"cannot parse {url!r} as one") from None
+    return UrlParts(parsed.href, parsed.protocol, parsed.hostname, parsed.username, parsed.password)
 
 
 def _as_text(value: Any) -> str:
@@ -169,12 +184,14 @@ class BrowserEnvironment:
         }
 
 
-def identity_storage(window: Any, storage: str, cookie_domain: str | None, secure: bool) -> KeyValueStore:
+def identity_storage(window: Any, storage: str, cookie_domain: str | None, secure: bool,
+                     warn: Warn) -> KeyValueStore:
+    """The page's store for ``storage``; memory, with a warning, where the page refuses it (never raised)."""
     if storage == "cookie":
-        return CookieStore(window.document, hostname=_as_text(window.location.hostname), domain=cookie_domain,
-                           secure=secure)
+        return usable_store(lambda: CookieStore(window.document, hostname=_as_text(window.location.hostname),
+                                                domain=cookie_domain, secure=secure), "document.cookie", warn)
     if storage == "local_storage":
-        return LocalStorageStore(window.localStorage)
+        return usable_store(lambda: LocalStorageStore(window.localStorage), "window.localStorage", warn)
     return MemoryStore()
 
 
