@@ -21,6 +21,11 @@ from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemorySt
 from .values import Warn
 
 AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
+# The agent methods that catch every error inside them (the agent logs it and returns normally).
+SWALLOWING_METHODS = frozenset({"identify", "updateOptions", "pageLoad", "track", "trackAgent"})
+STORAGE_PROBE = '["pyodide_pendo_probe"]'  # localStorage.getItem's arguments, as JSON
+STORAGE_BROKE = ("the page's localStorage throws since the agent started, and the agent then loses the call's event "
+                 "(it reads its stored account there and catches the error itself)")
 
 
 def page_window() -> Any:
@@ -212,6 +217,7 @@ class BrowserAgent:
         self._script: Any = None
         self._script_failed = False
         self._error_listener: Any = None
+        self._storage: Any = None  # the page's localStorage, if it worked when the agent got ready
 
     def start(self, plan: AgentPlan) -> None:
         window = self._window
@@ -291,6 +297,7 @@ class BrowserAgent:
         is_ready = getattr(pendo, "isReady", None)
         if _is_function(is_ready) and pendo.isReady() is True:
             self._release_listener()
+            self._watch_storage()
             return "ready", None
         return "loading", None
 
@@ -302,9 +309,34 @@ class BrowserAgent:
                 destroy()
             self._error_listener = None
 
-    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
-        """``pendo[method](...arguments)`` for each JSON argument list, the method looked up once per run."""
+    def _watch_storage(self) -> None:
+        """Note whether the page's localStorage works as the agent starts: if it breaks later, the agent's
+        identify, pageLoad and track lose their events without a trace (see ``call_each``)."""
         page = self._page
+        try:
+            storage = page.get(page.box(self._window), "localStorage")
+        except Exception:  # no localStorage to begin with: the agent keeps its state in cookies
+            return
+        self._storage = storage
+        self._storage = storage if self._storage_works() else None
+
+    def _storage_works(self) -> bool:
+        """``localStorage.getItem`` answers (looked up each time: page code may have replaced it)."""
+        page = self._page
+        try:
+            return page.apply_each(page.get(self._storage, "getItem"), self._storage, [STORAGE_PROBE]) is None
+        except Exception:
+            return False
+
+    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
+        """``pendo[method](...arguments)`` for each JSON argument list, the method looked up once per run.
+
+        The agent catches every error inside identify, pageLoad, track (…) itself, so a call it lost still
+        returns normally. One cause is known and checked for, once per run: localStorage that worked when the
+        agent started and throws now; such a run is reported as failed at its first call, made nowhere."""
+        page = self._page
+        if method in SWALLOWING_METHODS and self._storage is not None and not self._storage_works():
+            return 0, STORAGE_BROKE
         return page.apply_each(page.get(self._pendo_box, method), self._pendo_box, arguments_json)
 
     def enable_debugging(self) -> bool:
