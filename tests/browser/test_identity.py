@@ -192,7 +192,12 @@ rudderanalytics.track("Viewed")
                          ids=["json", "RS_ENC_v3_"])
 def test_a_deeply_nested_stored_value_is_refused_and_python_lives_on(py, stored):
     py.page.evaluate(f"() => localStorage.setItem('rl_trait', {stored})")
-    traits = py.run("""
+    # Before bounded parsing, load() never returned (the interpreter died of a stack overflow): a bounded wait.
+    traits = py.page.evaluate("""async (code) => {
+        const timeout = new Promise((resolve) => setTimeout(() => resolve("load() did not return within 30 s"), 30000));
+        return await Promise.race([pyodide.runPythonAsync(code).then((value) => value.toJs
+            ? value.toJs({dict_converter: Object.fromEntries}) : value), timeout]);
+    }""", """
 from pyodide_pendo import rudderanalytics
 rudderanalytics.load("nested-key", storage="local_storage")
 rudderanalytics.track("Still Alive")
