@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import quote, unquote
 
 from .values import MAX_NESTING, JSONValue, Warn
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # RudderStack v3's storage keys for the identity values both SDKs share.
 ANONYMOUS_ID: Final = "rl_anonymous_id"
@@ -170,6 +172,8 @@ class CookieStore:
         self._document = document
         self._secure = secure
         self._domain = domain if domain is not None else _detect_top_domain(document, hostname)
+        self._header: object = None  # the document.cookie text get_many last parsed, and what it held
+        self._values: dict[str, str | None] = {}
 
     @property
     def domain(self) -> str | None:
@@ -180,9 +184,18 @@ class CookieStore:
         return _read_cookie(self._document.cookie, key)
 
     def get_many(self, keys: tuple[str, ...]) -> dict[str, str | None]:
-        """Several values from one read of ``document.cookie`` (from a worker, each read is a round trip)."""
+        """Several values from one read of ``document.cookie`` (from a worker, each read is a round trip),
+        parsed only when the header changed since the last read (it is read before every call)."""
         header = self._document.cookie
-        return {key: _read_cookie(header, key) for key in keys}
+        if header != self._header or keys != tuple(self._values):
+            values: dict[str, str | None] = dict.fromkeys(keys)
+            for pair in header.split(";"):
+                name, _, value = pair.strip().partition("=")
+                name = unquote(name)
+                if name in values:
+                    values[name] = unquote(value)  # the last of duplicate names wins, as in v3
+            self._header, self._values = header, values
+        return dict(self._values)
 
     def set(self, key: str, value: str) -> None:
         self._write(key, value, COOKIE_MAX_AGE_SECONDS)

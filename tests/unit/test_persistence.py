@@ -484,3 +484,28 @@ def test_memory_store() -> None:
     store.remove("k")
     store.remove("k")
     assert store.get("k") is None
+
+
+def test_cookie_store_reads_several_values_from_one_read_and_parses_only_a_changed_header() -> None:
+    class CountingDocument(FakeDocument):
+        reads = 0
+
+        @property
+        def cookie(self) -> str:
+            self.reads += 1
+            return FakeDocument.cookie.fget(self)  # type: ignore[attr-defined]
+
+        @cookie.setter
+        def cookie(self, header: str) -> None:
+            FakeDocument.cookie.fset(self, header)  # type: ignore[attr-defined]
+
+    document = CountingDocument("localhost")
+    store = CookieStore(document, hostname="localhost")
+    store.set(USER_ID, "a b")
+    store.set(GROUP_ID, "g1")
+    document.reads = 0
+
+    assert store.get_many((USER_ID, GROUP_ID, USER_TRAITS)) == {USER_ID: "a b", GROUP_ID: "g1", USER_TRAITS: None}
+    assert document.reads == 1
+    store.set(GROUP_ID, "g2")
+    assert store.get_many((USER_ID, GROUP_ID, USER_TRAITS))[GROUP_ID] == "g2"
