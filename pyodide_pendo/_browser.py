@@ -314,11 +314,11 @@ class BrowserAgent:
         identify, pageLoad and track lose their events without a trace (see ``call_each``)."""
         page = self._page
         try:
-            storage = page.get(page.box(self._window), "localStorage")
+            self._storage = page.get(page.box(self._window), "localStorage")
         except Exception:  # no localStorage to begin with: the agent keeps its state in cookies
             return
-        self._storage = storage
-        self._storage = storage if self._storage_works() else None
+        if not self._storage_works():
+            self._storage = None
 
     def _storage_works(self) -> bool:
         """``localStorage.getItem`` answers (looked up each time: page code may have replaced it)."""

@@ -330,18 +330,20 @@ class IdentityStore:
         try:
             value = decode_value(text)
         except ValueError as error:
-            self._warn(f"Ignoring the stored {key!r}: {error}")
-            return None
-        if key not in ID_KEYS:
-            if type(value) is dict:
+            problem = str(error)
+        else:
+            if key not in ID_KEYS:
+                if type(value) is dict:
+                    return value
+                problem = "it is not an object of traits"
+            elif type(value) is int:  # ids are stored as strings; an integer reads as its decimal text
+                return str(value)
+            elif type(value) is str and value:
                 return value
-            self._warn(f"Ignoring the stored {key!r}: it is not an object of traits")
-            return None
-        if type(value) is int:  # ids are stored as strings; an integer reads as its decimal text
-            return str(value)
-        if type(value) is str and value:
-            return value
-        self._warn(f"Ignoring the stored {key!r}: it is not an id (a non-empty string)")
+            else:
+                problem = "it is not an id (a non-empty string)"
+        fate = "a new anonymousId replaces it" if key == ANONYMOUS_ID else "it stays stored until a call changes it"
+        self._warn(f"Ignoring the stored {key!r}: {problem}; {fate}")
         return None
 
     def write(self, values: dict[str, JSONValue | None]) -> None:

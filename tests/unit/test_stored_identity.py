@@ -211,9 +211,20 @@ def test_an_unreadable_value_stays_until_a_call_changes_it(caplog) -> None:
     store = MemoryStore()
     store.set(USER_ID, legacy)
     store.set(USER_TRAITS, legacy)
-    page = tab(store)
+    with caplog.at_level(logging.WARNING, logger="pyodide_pendo"):
+        page = tab(store)
     page.track("Viewed")
     page.group("acme")
     assert store.get(USER_ID) == legacy and store.get(USER_TRAITS) == legacy
+    assert caplog.text.count("v1.1 SDK, which this package does not read; it stays stored until a call changes it") == 2
     page.identify("u1", {"plan": "pro"})
     assert store.get(USER_ID) == encode_value("u1")
+
+
+def test_an_unreadable_anonymous_id_is_replaced_and_the_warning_says_so(caplog) -> None:
+    store = MemoryStore()
+    store.set(ANONYMOUS_ID, "RudderEncrypt:U2FsdGVkX1+abc")
+    with caplog.at_level(logging.WARNING, logger="pyodide_pendo"):
+        page = tab(store)
+    assert store.get(ANONYMOUS_ID) == encode_value(page.get_anonymous_id())
+    assert "Ignoring the stored 'rl_anonymous_id'" in caplog.text and "a new anonymousId replaces it" in caplog.text
