@@ -104,6 +104,13 @@ class Identity:
             if "anonymous_id" in values and values["anonymous_id"] is None:
                 del values["anonymous_id"]
                 self._store.write({ANONYMOUS_ID: self.current.anonymous_id})
+            # Values kept in memory only (their write did not stick) belong to the user or group they came with.
+            for owner, owned in (("user_id", ("user_traits", "group_id", "group_traits")),
+                                 ("group_id", ("group_traits",))):
+                if owner in values and values[owner] != getattr(self.current, owner):
+                    for name in owned:
+                        if name not in values and not self._store.holds(STORAGE_KEYS[name]):
+                            values[name] = None if name == "group_id" else {}
             self.current = self.current._replace(**values)
         return self.current
 

@@ -310,6 +310,10 @@ class IdentityStore:
                 changed[key] = self._decode(key, text)
         return changed
 
+    def holds(self, key: str) -> bool:
+        """Whether ``key`` was stored when last read or written (not, e.g., a value kept in memory only)."""
+        return self._known[key] is not None
+
     def _get_all(self) -> dict[str, str | None] | None:
         get_many = getattr(self._store, "get_many", None)  # one read for all keys, where the store has it
         try:

@@ -163,6 +163,15 @@ def test_a_tab_follows_what_another_tab_stored_and_tells_its_agent_first() -> No
     assert agent_a.of("track")[-1][0] == "Viewed Again"
 
 
+def test_traits_kept_in_memory_never_go_with_the_user_another_tab_signed_in() -> None:
+    store = CookieSizedStore()
+    tab_a, tab_b = tab(store), tab(store)
+    tab_a.identify("alice", {"a": "x" * 1400, "b": "y" * 1400, "c": "z" * 1400})  # too large: memory only
+    tab_a.group("alice-corp", {"d": "w" * 1400, "e": "v" * 1400, "f": "u" * 1400})
+    tab_b.identify("bob")
+    assert identity(tab_a) == ["bob", {}, None, {}]
+
+
 def test_without_a_group_the_agent_is_told_to_drop_its_account() -> None:
     agent = RecordingAgent()
     page = tab(MemoryStore(), agent)
