@@ -14,14 +14,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .config import UrlParts
 from .destination import AgentPlan, AgentState
 from .early_start import RECORD_NAME
-from .values import json_text
 from .messages import PageInfo
-from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore
+from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore, usable_store
+from .values import Warn, json_text
 
 AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
 AGENT_MARKER_DATASET_KEY = "pyodidePendo"  # the marker as ``script.dataset`` names it
+# The agent methods that catch every error inside them (the agent logs it and returns normally).
+SWALLOWING_METHODS = frozenset({"identify", "updateOptions", "pageLoad", "track", "trackAgent"})
+STORAGE_PROBE = '["pyodide_pendo_probe"]'  # localStorage.getItem's arguments, as JSON
+STORAGE_BROKE = ("the page's localStorage throws since the agent started, and the agent then loses the call's event "
+                 "(it reads its stored account there and catches the error itself)")
 
 
 def page_window() -> Any:
@@ -47,6 +53,19 @@ def page_window() -> Any:
             "(or credentialless); see the README's worker section"
         ) from error
     return window
+
+
+def url_parts(url: str) -> UrlParts:
+    """``url`` as the browser's own parser reads it (WHATWG ``URL``, the one that loads scripts); this thread's
+    ``URL`` is the same parser as the page's, and costs no round trip from a worker."""
+    import js  # type: ignore[import-not-found]
+
+    try:
+        parsed = js.URL.new(url)
+    except Exception:
+        raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost); the browser "
+                         f"cannot parse {url!r} as one") from None
+    return UrlParts(parsed.href, parsed.protocol, parsed.hostname, parsed.username, parsed.password)
 
 
 def _as_text(value: Any) -> str:
@@ -172,12 +191,14 @@ class BrowserEnvironment:
         }
 
 
-def identity_storage(window: Any, storage: str, cookie_domain: str | None, secure: bool) -> KeyValueStore:
+def identity_storage(window: Any, storage: str, cookie_domain: str | None, secure: bool,
+                     warn: Warn) -> KeyValueStore:
+    """The page's store for ``storage``; memory, with a warning, where the page refuses it (never raised)."""
     if storage == "cookie":
-        return CookieStore(window.document, hostname=_as_text(window.location.hostname), domain=cookie_domain,
-                           secure=secure)
+        return usable_store(lambda: CookieStore(window.document, hostname=_as_text(window.location.hostname),
+                                                domain=cookie_domain, secure=secure), "document.cookie", warn)
     if storage == "local_storage":
-        return LocalStorageStore(window.localStorage)
+        return usable_store(lambda: LocalStorageStore(window.localStorage), "window.localStorage", warn)
     return MemoryStore()
 
 
@@ -198,6 +219,7 @@ class BrowserAgent:
         self._script: Any = None
         self._script_failed = False
         self._error_listener: Any = None
+        self._storage: Any = None  # the page's localStorage, if it worked when the agent got ready
 
     def start(self, plan: AgentPlan) -> None:
         window = self._window
@@ -296,6 +318,7 @@ class BrowserAgent:
         is_ready = getattr(pendo, "isReady", None)
         if _is_function(is_ready) and pendo.isReady() is True:
             self._release_listener()
+            self._watch_storage()
             return "ready", None
         return "loading", None
 
@@ -307,9 +330,34 @@ class BrowserAgent:
                 destroy()
             self._error_listener = None
 
-    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
-        """``pendo[method](...arguments)`` for each JSON argument list, the method looked up once per run."""
+    def _watch_storage(self) -> None:
+        """Note whether the page's localStorage works as the agent starts: if it breaks later, the agent's
+        identify, pageLoad and track lose their events without a trace (see ``call_each``)."""
         page = self._page
+        try:
+            self._storage = page.get(page.box(self._window), "localStorage")
+        except Exception:  # no localStorage to begin with: the agent keeps its state in cookies
+            return
+        if not self._storage_works():
+            self._storage = None
+
+    def _storage_works(self) -> bool:
+        """``localStorage.getItem`` answers (looked up each time: page code may have replaced it)."""
+        page = self._page
+        try:
+            return page.apply_each(page.get(self._storage, "getItem"), self._storage, [STORAGE_PROBE]) is None
+        except Exception:
+            return False
+
+    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
+        """``pendo[method](...arguments)`` for each JSON argument list, the method looked up once per run.
+
+        The agent catches every error inside identify, pageLoad, track (…) itself, so a call it lost still
+        returns normally. One cause is known and checked for, once per run: localStorage that worked when the
+        agent started and throws now; such a run is reported as failed at its first call, made nowhere."""
+        page = self._page
+        if method in SWALLOWING_METHODS and self._storage is not None and not self._storage_works():
+            return 0, STORAGE_BROKE
         return page.apply_each(page.get(self._pendo_box, method), self._pendo_box, arguments_json)
 
     def enable_debugging(self) -> bool:

@@ -4,11 +4,16 @@ Every call flows one way: ``arguments`` → message (``messages``, ``identity``)
 ``before_send`` hooks → ``filters`` → ``mapping`` → ``destination`` → the page; all but the last is pure Python.
 
 Decisions worth knowing:
-- Calls made before ``load()`` are validated at once (bad input raises there) but buffered unbuilt, up to 100,
-  and built and sent in order when ``load()`` runs, so they carry the persisted identity. They return ``None``;
-  their callbacks still get the message.
+- Calls made before ``load()`` are validated at once (bad input raises there) but buffered unbuilt, up to
+  ``PRELOAD_LIMIT``, and built and sent in order when ``load()`` runs, so they carry the persisted identity.
+  ``queue_size`` applies to them when ``load()`` runs: the first ``queue_size`` go on, the rest are dropped.
+  They return ``None``; their callbacks still get the message. A call dropped before it was built has no
+  message: ``dropped`` listeners get ``message: None`` and its ``type``, and its callback is not called.
 - With ``consent="pending"``, messages are built and held (bounded by ``queue_size``) and nothing is loaded;
-  ``consent(granted=True)`` loads Pendo and sends them, ``consent(granted=False)`` discards them.
+  ``consent(granted=True)`` loads Pendo and sends them, ``consent(granted=False)`` discards them (filtered).
+  Withdrawn after the agent was loaded, consent also stops the agent's own capture and sending.
+- Every message ends delivered, filtered, dropped or undelivered: counted in ``stats()``, told to its
+  listeners, and its callback called.
 - Callbacks, ready callbacks, listeners and hooks are user code: an exception there is logged, never lost
   silently, and never breaks the pipeline. A hook that raises drops its message (counted as dropped).
 """
@@ -22,7 +27,7 @@ from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, NamedTuple
 
 from . import arguments as args
-from .config import LoadConfig
+from .config import LoadConfig, check_agent_url
 from .destination import AgentPlan, AgentPort, DeliveryStats, FlushSoon, PendoDestination, Schedule
 from .errors import PendoLoadError
 from .identity import Identity, IdentitySnapshot
@@ -34,7 +39,7 @@ from .persistence import IdentityStore, KeyValueStore, MemoryStore
 
 logger = logging.getLogger("pyodide_pendo")
 
-PRELOAD_BUFFER_SIZE = 100
+PRELOAD_LIMIT = 10_000  # calls that may wait for load(); when it runs, queue_size applies to them
 LISTENER_KINDS = ("message", "delivered", "filtered", "dropped", "undelivered", "state")
 Message = dict[str, Any]
 Listener = Callable[[dict[str, Any]], object]
@@ -61,6 +66,9 @@ class _Settled:
         import asyncio
 
         while True:
+            refusal = self._analytics._refusal()
+            if refusal is not None:
+                raise refusal
             destination = self._analytics._destination
             if destination is not None and destination.state in ("ready", "failed"):
                 break
@@ -99,6 +107,8 @@ class Analytics:
         self._consent_chosen = False  # consent() was called: its choice wins over load(consent=…)
         self._pre_destination_stats = DeliveryStats()
         self._pending_ready: list[Callable[[PendoLoadError | None], None]] = []
+        self._agent_identity: IdentitySnapshot | None = None  # what the agent was last told
+        self._warned: set[str] = set()  # the warnings given once per instance
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -137,9 +147,14 @@ class Analytics:
             logger.setLevel(logging.DEBUG)
         if self._consent == "granted":
             self._start_agent()
-        buffered, self._buffer = self._buffer, deque()
-        for kind, call, timestamp in buffered:
+        refusal = self._refusal()
+        if refusal is not None:
+            self._destination.settle_waiting(refusal)
+        buffered, self._buffer = list(self._buffer), deque()
+        for kind, call, timestamp in buffered[:config.queue_size]:
             self._run(kind, call, timestamp)
+        for kind, call, _ in buffered[config.queue_size:]:
+            self._drop_unbuilt(kind, call, f"more than queue_size ({config.queue_size}) calls waited for load()")
 
     def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort, FlushSoon | None,
                                                   EarlyStart | None]:
@@ -154,18 +169,34 @@ class Analytics:
                                "under CPython pass agent=… to Analytics() (see the README: testing without a browser)")
         from . import _browser
 
+        if config.agent_url is not None:  # again, as the browser reads it: Python's reading is not enough
+            check_agent_url(config.agent_url, _browser.url_parts(config.agent_url))
         page = _browser.page_window()
         environment = self._injected_environment or _browser.BrowserEnvironment(page)
         store = self._injected_store or _browser.identity_storage(page, config.storage, config.cookie_domain,
-                                                                   config.secure_cookie)
+                                                                   config.secure_cookie, self._warn)
         record = _browser.early_start_record(page)
         early = EarlyStart(record) if record is not None else None
         return environment, store, _browser.BrowserAgent(page), _browser.flush_at_end_of_task, early
 
+    def _refusal(self) -> PendoLoadError | None:
+        """Consent was denied and the agent never loaded: what ``ready()`` settles with instead of waiting."""
+        if self._consent != "denied" or self._config is None or self._destination is None \
+                or self._destination.state != "idle":
+            return None
+        return PendoLoadError("consent was denied, so the Pendo agent is not loaded (consent(granted=True) loads it)",
+                              url=self._config.script_url)
+
+    def _warn_once(self, key: str, text: str, *arguments: object) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning(text, *arguments)
+
     def _start_agent(self) -> None:
         assert self._config is not None and self._identity is not None and self._destination is not None
         config, early = self._config, self._early
-        identity = self._mapper.snapshot_identity(self._identity.current)
+        self._agent_identity = self._identity.refresh()
+        identity = self._mapper.snapshot_identity(self._agent_identity)
         if early is not None and early.started and early.script_url is not None:
             # Adopt the agent as the early-start script initialized it; identify only what it lacks.
             self._destination.start(AgentPlan(early.script_url, early.script_url.endswith(".mjs"), None,
@@ -179,15 +210,23 @@ class Analytics:
         """Await the agent's readiness (raises ``PendoLoadError`` on failure), or pass a callback.
 
         The callback is called with no argument once Pendo is ready (as RudderStack's), or with the
-        ``PendoLoadError`` once loading failed: define it as ``def on_ready(error=None)``.
+        ``PendoLoadError`` once loading failed: define it as ``def on_ready(error=None)``. While consent is
+        pending it waits (the agent loads only once consent is given), and says so once in the log; once consent
+        was denied and the agent never loaded it settles with a ``PendoLoadError`` saying so.
         """
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        if self._consent == "pending":
+            self._warn_once("ready", "ready() waits for consent: the Pendo agent loads only after "
+                            "consent(granted=True)")
         if callback is not None:
             def settled(error: PendoLoadError | None) -> None:
                 callback() if error is None else callback(error)
 
-            if self._destination is not None:
+            refusal = self._refusal()
+            if refusal is not None:
+                PendoDestination._guarded("a ready callback", settled, refusal)
+            elif self._destination is not None:
                 self._destination.on_settled(settled)
             else:
                 self._pending_ready.append(settled)
@@ -197,18 +236,31 @@ class Analytics:
         """Grant or deny consent for analytics; returns how many waiting messages were sent or discarded.
 
         Called before ``load()``, the choice holds for ``load()`` too (it wins over ``load(consent=…)``).
+        Denied, every message not yet handed to the agent is discarded (``filtered``, listeners told, callbacks
+        called), and an agent already loaded stops its own capture and sending (``pendo.stopSendingEvents``);
+        granted again, it resumes (``pendo.startSendingEvents``).
         """
         if not isinstance(granted, bool):
             raise TypeError("granted must be True or False")
         self._consent, self._consent_chosen = ("granted" if granted else "denied"), True
         held, self._held = self._held, []
+        destination = self._destination
         if not granted:
-            self._count_filtered(len(held))
-            if held:
-                logger.info("consent denied: %d waiting message(s) discarded", len(held))
-            return len(held)
-        if self._destination is not None and self._destination.state == "idle":
+            for item, _, callback in held:
+                self._filtered(item if isinstance(item, dict) else None, "consent denied", callback)
+            discarded = len(held)
+            if destination is not None:
+                discarded += destination.stop_sending("consent withdrawn")
+                refusal = self._refusal()
+                if refusal is not None:
+                    destination.settle_waiting(refusal)
+            if discarded:
+                logger.info("consent denied: %d waiting message(s) discarded", discarded)
+            return discarded
+        if destination is not None and destination.state == "idle":
             self._start_agent()
+        elif destination is not None:
+            destination.start_sending()
         for item, snapshot, callback in held:
             self._route(item, snapshot, callback)
         return len(held)
@@ -246,19 +298,19 @@ class Analytics:
                      _SetAnonymousId(args.normalize_id(anonymous_id, argument="anonymous_id")))
 
     def get_anonymous_id(self) -> str | None:
-        return self._identity.current.anonymous_id if self._identity else None
+        return self._identity.refresh().anonymous_id if self._identity else None
 
     def get_user_id(self) -> str | None:
-        return self._identity.current.user_id if self._identity else None
+        return self._identity.refresh().user_id if self._identity else None
 
     def get_user_traits(self) -> dict[str, Any]:
-        return dict(self._identity.current.user_traits) if self._identity else {}
+        return dict(self._identity.refresh().user_traits) if self._identity else {}
 
     def get_group_id(self) -> str | None:
-        return self._identity.current.group_id if self._identity else None
+        return self._identity.refresh().group_id if self._identity else None
 
     def get_group_traits(self) -> dict[str, Any]:
-        return dict(self._identity.current.group_traits) if self._identity else {}
+        return dict(self._identity.refresh().group_traits) if self._identity else {}
 
     getAnonymousId = get_anonymous_id  # noqa: N815 (RudderStack's names, for ported code)
     setAnonymousId = set_anonymous_id  # noqa: N815
@@ -311,16 +363,20 @@ class Analytics:
             except Exception:
                 logger.exception("a %r listener raised; the analytics pipeline goes on", kind)
 
-    def _count_filtered(self, count: int) -> None:
+    def _drop_unbuilt(self, kind: str, call: Any, reason: str) -> None:
+        """A call dropped before load() built it: there is no message, so no callback; listeners get its type."""
         stats = self._destination.stats if self._destination else self._pre_destination_stats
-        stats.filtered += count
+        stats.dropped += 1
+        self._warn_once("preload", "%s: later such calls are dropped too, counted in stats() and told to "
+                        "on('dropped') listeners (no message was built for them, so their callbacks are not called)",
+                        reason)
+        if self._listeners["dropped"]:
+            self._notify("dropped", {"message": None, "type": kind, "reason": reason})
 
     def _submit(self, kind: str, call: Any) -> Message | None:
         if self._builder is None:
-            if len(self._buffer) >= PRELOAD_BUFFER_SIZE:
-                self._pre_destination_stats.dropped += 1
-                logger.warning("%d calls are already waiting for load(); this %s call is dropped",
-                               PRELOAD_BUFFER_SIZE, kind)
+            if len(self._buffer) >= PRELOAD_LIMIT:
+                self._drop_unbuilt(kind, call, f"{PRELOAD_LIMIT:,} calls already wait for load()")
                 return None
             self._buffer.append((kind, call, iso_timestamp(now_milliseconds())))
             return None
@@ -331,7 +387,7 @@ class Analytics:
         identity = self._identity
         page: PageInfo | None = None
         if kind == "track":
-            snapshot = identity.current
+            snapshot = identity.refresh()
             fields: dict[str, Any] = {"event": call.event, "properties": call.properties}
         elif kind == "identify":
             snapshot = identity.identify(call.user_id, call.traits)
@@ -340,7 +396,8 @@ class Analytics:
             snapshot = identity.group(call.group_id, call.traits)
             fields = {"groupId": snapshot.group_id, "traits": snapshot.group_traits}
         elif kind == "alias":
-            previous = call.from_ or identity.current.user_id or identity.current.anonymous_id
+            current = identity.refresh()
+            previous = call.from_ or current.user_id or current.anonymous_id
             snapshot = identity.alias(call.to)
             fields = {"previousId": previous}
         elif kind == "reset":
@@ -350,7 +407,7 @@ class Analytics:
             identity.set_anonymous_id(call.anonymous_id)
             return None
         else:  # page: the page's url, path, title… are the properties' defaults, as in RudderStack
-            snapshot = identity.current
+            snapshot = identity.refresh()
             page = self._builder.page_info()
             fields = {"name": call.name, "category": call.category,
                       "properties": {**page.as_context(), **call.properties}}
@@ -364,8 +421,9 @@ class Analytics:
         assert self._destination is not None and self._config is not None
         if self._consent == "pending":
             if len(self._held) >= self._config.queue_size:
-                self._destination.stats.dropped += 1
-                logger.warning("%d messages already wait for consent; this one is dropped", self._config.queue_size)
+                self._dropped(item if isinstance(item, dict) else None, "queue full (waiting for consent)", callback)
+                self._warn_once("consent", "%d messages already wait for consent: later ones are dropped, counted "
+                                "in stats() (raise queue_size in load() if this is expected)", self._config.queue_size)
             else:
                 self._held.append((item, snapshot, callback))
             return
@@ -373,6 +431,7 @@ class Analytics:
             self._filtered(item if isinstance(item, dict) else None, "no consent", callback)
             return
         if isinstance(item, _Reset):
+            self._agent_identity = snapshot
             self._destination.deliver_calls(self._mapper.reset_calls(snapshot))
             return
         message: Message | None = item
@@ -381,7 +440,7 @@ class Analytics:
                 message = hook(message)  # type: ignore[arg-type]
             except Exception:
                 logger.exception("a before_send hook raised; its message is dropped")
-                self._destination.stats.dropped += 1
+                self._dropped(item, "a before_send hook raised", callback)
                 return
             if message is None:
                 self._filtered(item, "a before_send hook dropped it", callback)
@@ -390,7 +449,21 @@ class Analytics:
         if not self._destination.allows(message):
             self._filtered(message, "the integrations option or the event filter", callback)
             return
-        self._destination.deliver(message, self._mapper.calls(message, snapshot), callback)
+        calls = self._mapper.calls(message, snapshot)
+        told = self._agent_identity
+        if message.get("type") in ("identify", "group", "alias"):  # these tell the agent the whole identity
+            self._agent_identity = snapshot
+        elif told is not None and snapshot is not told:  # another tab changed it: the agent follows first
+            self._agent_identity = snapshot
+            calls = self._mapper.switch_calls(told, snapshot) + calls
+        self._destination.deliver(message, calls, callback)
+
+    def _dropped(self, message: Message | None, reason: str, callback: Any) -> None:
+        assert self._destination is not None
+        self._destination.stats.dropped += 1
+        self._notify("dropped", {"message": message, "reason": reason})
+        if callback is not None and message is not None:
+            PendoDestination._guarded("the callback", callback, message)
 
     def _filtered(self, message: Message | None, reason: str, callback: Any) -> None:
         """A rule kept the message from Pendo: count it, tell listeners, and still call the callback."""

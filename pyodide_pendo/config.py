@@ -5,7 +5,10 @@ The destination config keys keep RudderStack's camelCase names (``apiKey``, ``ev
 either as the first argument or as keyword arguments; our own options are snake_case.
 
 Security: ``api_key`` and ``env`` become part of the agent's URL, so they are checked against strict
-patterns; ``agent_url`` must be ``https``, or ``http`` on a loopback host (a local development server).
+patterns; ``agent_url`` must be ``https``, or ``http`` on a loopback host (a local development server), with
+no backslash, no credentials and in the browser's canonical form. It is checked twice: here by text, and in the
+browser by the page's own URL parser (WHATWG ``URL``, see ``check_agent_url``), so Python and the browser
+cannot read two different hosts from it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .filters import EventFilter
+from .values import to_json_value
 
 # Pendo's CDN per environment (the agent's dist/servers.json); "jpn" is accepted for "jp", the name the
 # @pendo/agent README uses.
@@ -25,7 +29,9 @@ ENVIRONMENT_ALIASES = {"jpn": "jp"}
 API_KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 STORAGE_TYPES = ("cookie", "local_storage", "memory")
 CONSENT_STATES = ("granted", "pending")
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# A plain domain name for the cookies' Domain attribute: dot-separated labels of letters, digits and '-'.
+DOMAIN_PATTERN = re.compile(r"\.?(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
 
 # Keys of a RudderStack destination config that we accept and do not act on (they steer RudderStack's own
 # loading and consent machinery, which this package replaces).
@@ -39,16 +45,67 @@ def agent_script_url(api_key: str, env: str) -> str:
     return f"https://{ENVIRONMENTS[env]}/agent/static/{api_key}/pendo.js"
 
 
-def _check_agent_url(url: object) -> str:
+class UrlParts(NamedTuple):
+    """A URL as a parser read it: the browser's ``URL`` (``_browser.url_parts``) or ``python_url_parts``."""
+
+    href: str
+    protocol: str  # with its colon, as the browser's URL gives it: "https:"
+    hostname: str  # an IPv6 address in brackets
+    username: str
+    password: str
+
+
+def python_url_parts(url: str) -> UrlParts:
+    """``url`` as Python reads it; ``href`` is the text itself (only the browser knows its canonical form)."""
+    parts = urlsplit(url)
+    netloc_host = parts.netloc.rpartition("@")[2]
+    hostname = netloc_host.partition("]")[0] + "]" if netloc_host.startswith("[") else netloc_host.partition(":")[0]
+    return UrlParts(url, f"{parts.scheme}:", hostname, parts.username or "", parts.password or "")
+
+
+def check_agent_url(url: object, parts: UrlParts | None = None) -> str:
+    """``url`` if it is a URL the agent may load from, else ``ValueError`` saying why and what to do.
+
+    ``parts`` is the URL as the browser's own parser reads it; without it, as Python reads it. Anything on
+    which parsers disagree is refused: a backslash (browsers read it as ``/``, so ``http://evil\\@localhost/``
+    loads from ``evil``), credentials, white space, or a form other than the canonical one.
+    """
     if not isinstance(url, str):
         raise TypeError(f"agent_url must be a str URL, not {type(url).__name__}")
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and host:
+    parts = parts or python_url_parts(url)
+    advice = "pass the agent's address as an absolute https:// URL (or http:// on localhost)"
+    if "\\" in url:
+        problem = "contains a backslash, which browsers read as '/'"
+    elif any(character <= " " or character == "\x7f" for character in url):
+        problem = "contains white space or control characters"
+    elif parts.username or parts.password or "@" in re.split(r"[/?#]", url.partition("//")[2])[0]:
+        problem = "contains credentials (user@host)"
+    elif not url.startswith(("https://", "http://")):
+        problem = "must start with https:// (or http:// on localhost), in lower case"
+    elif parts.protocol not in ("https:", "http:") or not parts.hostname:
+        problem = "has no host"
+    elif parts.protocol == "http:" and parts.hostname not in LOOPBACK_HOSTS:
+        problem = "uses http:// on a host other than localhost"
+    elif parts.hostname != parts.hostname.lower():
+        problem = "has upper-case letters in its host"
+        advice = "write the host in lower case"
+    elif parts.href != url:
+        problem = "is not in the browser's canonical form"
+        advice = f"write it as {parts.href!r}"
+    else:
         return url
-    if parts.scheme == "http" and host in LOOPBACK_HOSTS:
-        return url
-    raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost); got {url!r}")
+    raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost) that the browser reads "
+                     f"as written; {url!r} {problem}: {advice}")
+
+
+def _json_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``pendo_options`` as JSON, or an error naming the option: they cross to the agent as JSON text."""
+    def refuse(text: str) -> None:  # what would be a warning for event data is an error here
+        what = re.split(", which|, beyond", text)[0]
+        raise ValueError(f"{what}: pendo_options cross to the agent as JSON text, so pass "
+                         "finite numbers and integers within ±2**53 (or their text)")
+
+    return to_json_value(options, path="pendo_options", warn=refuse)  # type: ignore[return-value]
 
 
 class LoadConfig(NamedTuple):
@@ -100,7 +157,7 @@ class LoadConfig(NamedTuple):
         config = cls(
             api_key=api_key,
             env=env,
-            agent_url=None if agent_url is None else _check_agent_url(agent_url),
+            agent_url=None if agent_url is None else check_agent_url(agent_url),
             event_filter=event_filter,
             before_send=tuple(before_send),
             **{key: settings.pop(key) for key in list(settings) if key in _SIMPLE_OPTIONS},
@@ -109,6 +166,8 @@ class LoadConfig(NamedTuple):
             unknown = ", ".join(sorted(settings))
             raise TypeError(f"load() got unknown option(s): {unknown}; see the README's load() options")
         config._check_values()
+        if config.pendo_options is not None:
+            config = config._replace(pendo_options=_json_options(config.pendo_options))
         return config
 
     def _check_values(self) -> None:
@@ -127,6 +186,9 @@ class LoadConfig(NamedTuple):
             raise ValueError(f"storage must be one of {', '.join(STORAGE_TYPES)}; got {self.storage!r}")
         if self.cookie_domain is not None and not isinstance(self.cookie_domain, str):
             raise TypeError("cookie_domain must be a str such as 'example.com'")
+        if self.cookie_domain is not None and not DOMAIN_PATTERN.fullmatch(self.cookie_domain):
+            raise ValueError("cookie_domain must be a plain domain name such as 'example.com' (letters, digits, "
+                             f"'-' and dots; no ';', '=' or spaces); got {self.cookie_domain!r}")
         if not isinstance(self.debug, bool) or not isinstance(self.secure_cookie, bool):
             raise TypeError("debug and secure_cookie must be True or False")
 

@@ -10,6 +10,9 @@ States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
   ``track``). ``stats()`` flushes first, so its counts are final.
 - Failed (script error, or not ready within ``ready_timeout``), and a throw inside the agent: the calls are
   counted as undelivered and warned about; nothing raises into user code.
+- Consent withdrawn: calls not yet handed to the agent are filtered, and the agent stops its own capture and
+  sending (``pendo.stopSendingEvents``, also as soon as it gets ready) until consent is given again.
+- Each delivery ends sent, filtered, dropped or undelivered: counted, told to listeners, its callback called.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ class DeliveryStats:
 
 
 Notify = Callable[[str, dict[str, Any]], None]
-MESSAGE_KINDS = frozenset({"delivered", "undelivered", "dropped"})  # the notifications that carry the message
+MESSAGE_KINDS = frozenset({"delivered", "undelivered", "dropped", "filtered"})  # notifications with the message
 Schedule = Callable[[Coroutine[Any, Any, None]], object]
 FlushSoon = Callable[[Callable[[], None]], object]
 
@@ -128,6 +131,7 @@ class PendoDestination:
         self._warned_failure = False
         self._warned_overflow = False
         self._warned_agent_error = False
+        self._sending = True  # False while consent is withdrawn
 
     @property
     def state(self) -> AgentState:
@@ -182,8 +186,47 @@ class PendoDestination:
         self.stats.state, self.stats.error = state, error
         self.notify("state", {"state": state, "error": error})
 
+    def stop_sending(self, reason: str) -> int:
+        """Consent withdrawn: calls not yet handed to the agent are filtered (how many is returned), what was
+        handed is flushed, and the agent stops capturing and sending its own events."""
+        waiting = [*self._queue, *self._batch]
+        self._queue.clear()
+        self._batch.clear()
+        self.stats.waiting -= len(waiting)
+        for delivery in waiting:
+            self.stats.filtered += 1
+            self.notify("filtered", {"message": delivery.message, "reason": reason})
+            self._call_back(delivery)
+        self._sending = False
+        if self.state == "ready":
+            self._tell_agent("flushNow")
+            self._tell_agent("stopSendingEvents")
+        return len(waiting)
+
+    def start_sending(self) -> None:
+        """Consent given again: the agent resumes capturing and sending."""
+        if not self._sending:
+            self._sending = True
+            if self.state == "ready":
+                self._tell_agent("startSendingEvents")
+
+    def _tell_agent(self, method: str) -> None:
+        """A call of ours, not the user's (uncounted); a failure is warned about, never raised."""
+        try:
+            failure = self.agent.call_each(method, ["[]"])
+        except Exception as error:
+            failure = 0, str(error)
+        if failure is not None:
+            logger.warning("pendo.%s failed: %s", method, failure[1])
+
+    def settle_waiting(self, error: PendoLoadError) -> None:
+        """Settle the ready callbacks waiting now with ``error`` (consent was denied: the agent is not loaded)."""
+        self._settle(error)
+
     def _become_ready(self) -> None:
         self._set_state("ready")
+        if not self._sending:  # consent was withdrawn while the agent loaded
+            self._tell_agent("stopSendingEvents")
         assert self._plan is not None
         if self._plan.debug:
             self.schedule(self._enable_debugging())
@@ -256,6 +299,7 @@ class PendoDestination:
         elif len(self._queue) >= self.queue_size:
             self.stats.dropped += 1
             self.notify("dropped", {"message": delivery.message, "reason": "queue full"})
+            self._call_back(delivery)
             if not self._warned_overflow:
                 self._warned_overflow = True
                 logger.warning("the queue for the Pendo agent is full (%d calls) while it loads: later calls are "

@@ -103,8 +103,7 @@ class EarlyStart:
 
     def initialized_with(self, identity: Mapping[str, Any]) -> bool:
         """Whether the agent already has exactly this identity (ids, and no metadata to add)."""
-        account = {} if self.account_id is None else {"id": self.account_id}
-        return dict(identity) == {"visitor": {"id": self.visitor_id}, "account": account}
+        return dict(identity) == {"visitor": {"id": self.visitor_id}, "account": {"id": self.account_id}}
 
     def identity_warning(self, visitor_id: str, account_id: str | None) -> str | None:
         """A warning when Python's visitor or account differs from the ones the agent was initialized with."""

@@ -68,58 +68,82 @@ class IdentitySnapshot(NamedTuple):
     group_traits: JSONObject
 
 
+STORAGE_KEYS = {"anonymous_id": ANONYMOUS_ID, "user_id": USER_ID, "user_traits": USER_TRAITS, "group_id": GROUP_ID,
+                "group_traits": GROUP_TRAITS}
+FIELDS = {key: name for name, key in STORAGE_KEYS.items()}
+
+
 class Identity:
-    """The current identity, written through to the store on every change."""
+    """The current identity, written through to the store on every change.
+
+    The store is shared by every tab of the site (and by RudderStack's SDK), so, as RudderStack does, what it
+    holds is the identity: ``refresh()`` takes over what another tab stored since. Each change is made from the
+    refreshed identity and written whole, so a user id is never stored next to another user's traits or group.
+    """
 
     def __init__(self, store: IdentityStore, anonymous_id_if_none: str | None = None) -> None:
         """``anonymous_id_if_none``: the anonymousId to use when the store holds none (the one the early-start
         script gave Pendo); else a new one."""
         self._store = store
-        anonymous_id = _as_str(store.read(ANONYMOUS_ID)) or anonymous_id_if_none or new_anonymous_id()
+        stored = store.read_all()
         self.current = IdentitySnapshot(
-            anonymous_id=anonymous_id,
-            user_id=_as_str(store.read(USER_ID)),
-            user_traits=_as_object(store.read(USER_TRAITS)),
-            group_id=_as_str(store.read(GROUP_ID)),
-            group_traits=_as_object(store.read(GROUP_TRAITS)),
+            anonymous_id=stored.get(ANONYMOUS_ID) or anonymous_id_if_none or new_anonymous_id(),  # type: ignore[arg-type]
+            user_id=stored.get(USER_ID),  # type: ignore[arg-type]
+            user_traits=stored.get(USER_TRAITS) or {},  # type: ignore[arg-type]
+            group_id=stored.get(GROUP_ID),  # type: ignore[arg-type]
+            group_traits=stored.get(GROUP_TRAITS) or {},  # type: ignore[arg-type]
         )
-        self._store.write(ANONYMOUS_ID, anonymous_id)
+        self._store.write({ANONYMOUS_ID: self.current.anonymous_id})
+
+    def refresh(self) -> IdentitySnapshot:
+        """The identity as stored now. A removed anonymousId is written back (an id must always exist)."""
+        changed = self._store.changes()
+        if changed:
+            values = {FIELDS[key]: value for key, value in changed.items()}
+            for name in ("user_traits", "group_traits"):
+                if name in values and values[name] is None:
+                    values[name] = {}
+            if "anonymous_id" in values and values["anonymous_id"] is None:
+                del values["anonymous_id"]
+                self._store.write({ANONYMOUS_ID: self.current.anonymous_id})
+            # Values kept in memory only (their write did not stick) belong to the user or group they came with.
+            for owner, owned in (("user_id", ("user_traits", "group_id", "group_traits")),
+                                 ("group_id", ("group_traits",))):
+                if owner in values and values[owner] != getattr(self.current, owner):
+                    for name in owned:
+                        if name not in values and not self._store.holds(STORAGE_KEYS[name]):
+                            values[name] = None if name == "group_id" else {}
+            self.current = self.current._replace(**values)
+        return self.current
 
     def _change(self, **changes: Any) -> IdentitySnapshot:
-        keys = {"anonymous_id": ANONYMOUS_ID, "user_id": USER_ID, "user_traits": USER_TRAITS,
-                "group_id": GROUP_ID, "group_traits": GROUP_TRAITS}
-        for name, value in changes.items():
-            if getattr(self.current, name) != value:
-                self._store.write(keys[name], value)
+        writes = {STORAGE_KEYS[name]: value for name, value in changes.items() if getattr(self.current, name) != value}
+        if writes:
+            self._store.write(writes)
         self.current = self.current._replace(**changes)
         return self.current
 
     def identify(self, user_id: str | None, traits: JSONObject) -> IdentitySnapshot:
-        if user_id is not None and self.current.user_id is not None and user_id != self.current.user_id:
-            self.reset(reset_anonymous_id=False)
-        return self._change(user_id=user_id or self.current.user_id,
-                            user_traits=deep_merge(self.current.user_traits, traits))
+        current = self.refresh()
+        if user_id is not None and current.user_id is not None and user_id != current.user_id:
+            current = current._replace(user_id=None, user_traits={}, group_id=None, group_traits={})
+        return self._change(user_id=user_id or current.user_id, user_traits=deep_merge(current.user_traits, traits),
+                            group_id=current.group_id, group_traits=current.group_traits)
 
     def group(self, group_id: str | None, traits: JSONObject) -> IdentitySnapshot:
-        return self._change(group_id=group_id or self.current.group_id,
-                            group_traits=deep_merge(self.current.group_traits, traits))
+        current = self.refresh()
+        return self._change(group_id=group_id or current.group_id,
+                            group_traits=deep_merge(current.group_traits, traits))
 
     def alias(self, to: str) -> IdentitySnapshot:
+        self.refresh()
         return self._change(user_id=to)
 
     def reset(self, *, reset_anonymous_id: bool) -> IdentitySnapshot:
+        self.refresh()
         anonymous_id = new_anonymous_id() if reset_anonymous_id else self.current.anonymous_id
         return self._change(anonymous_id=anonymous_id, user_id=None, user_traits={}, group_id=None, group_traits={})
 
     def set_anonymous_id(self, anonymous_id: str | None) -> IdentitySnapshot:
+        self.refresh()
         return self._change(anonymous_id=anonymous_id or new_anonymous_id())
-
-
-def _as_str(value: JSONValue | None) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value else None
-
-
-def _as_object(value: JSONValue | None) -> JSONObject:
-    return value if isinstance(value, dict) else {}

@@ -4,7 +4,9 @@ identify, group and alias become ``identify({visitor, account[, parentAccount]})
 and account; track becomes ``track(event, properties)``, page ``pageLoad(url)``, and reset ``clearSession()``
 then ``identify`` with the new anonymous visitor (the README's "What Pendo receives" says how RudderStack's
 integration differs). The visitor id is the user id, or ``_PENDO_T_`` + anonymousId, the prefix Pendo uses
-for anonymous visitors, so ``get_anonymous_id()`` and Pendo agree.
+for anonymous visitors, so ``get_anonymous_id()`` and Pendo agree. Without a group the account is
+``{"id": null}``, which makes the agent drop its account (an empty one would let it keep the account it
+stored for an earlier user, shared by every tab).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class PendoMapper:
         parent = account_traits.pop(PARENT_ACCOUNT_TRAIT, None)
         options: dict[str, JSONValue] = {
             "visitor": self._metadata(visitor_id(user_id, anonymous_id), user_traits, "visitor"),
-            "account": self._metadata(group_id, account_traits, "account"),
+            "account": {"id": None} if group_id is None else self._metadata(group_id, account_traits, "account"),
         }
         if isinstance(parent, Mapping) and parent.get("id") not in (None, ""):
             parent_traits = dict(parent)
@@ -92,3 +94,14 @@ class PendoMapper:
 
     def reset_calls(self, snapshot: IdentitySnapshot) -> list[PendoCall]:
         return [PendoCall("clearSession"), PendoCall("identify", (self.snapshot_identity(snapshot),))]
+
+    def switch_calls(self, told: IdentitySnapshot, snapshot: IdentitySnapshot) -> list[PendoCall]:
+        """Calls that move the agent from the identity it was ``told`` to ``snapshot`` (another tab changed the
+        stored identity); none if they agree. Another user, or none, starts a new session as ``reset`` does."""
+        if (visitor_id(told.user_id, told.anonymous_id), told.user_traits, told.group_id, told.group_traits) == (
+                visitor_id(snapshot.user_id, snapshot.anonymous_id), snapshot.user_traits, snapshot.group_id,
+                snapshot.group_traits):
+            return []
+        if told.user_id is not None and told.user_id != snapshot.user_id:
+            return self.reset_calls(snapshot)
+        return [PendoCall("identify", (self.snapshot_identity(snapshot),))]

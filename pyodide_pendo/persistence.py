@@ -11,10 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import quote, unquote
 
-from .values import JSONValue, Warn
+from .values import MAX_NESTING, JSONValue, Warn
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # RudderStack v3's storage keys for the identity values both SDKs share.
 ANONYMOUS_ID: Final = "rl_anonymous_id"
@@ -22,6 +25,12 @@ USER_ID: Final = "rl_user_id"
 USER_TRAITS: Final = "rl_trait"
 GROUP_ID: Final = "rl_group_id"
 GROUP_TRAITS: Final = "rl_group_trait"
+IDENTITY_KEYS: Final = (ANONYMOUS_ID, USER_ID, USER_TRAITS, GROUP_ID, GROUP_TRAITS)
+ID_KEYS: Final = frozenset({ANONYMOUS_ID, USER_ID, GROUP_ID})  # the others hold trait objects
+
+# Stored text longer than this is not read (a cookie holds 4 KB; localStorage far more, and anything may
+# write there): reading it would cost the page time for no identity worth having.
+MAX_STORED_LENGTH: Final = 64 * 1024
 
 ENCODED_PREFIX: Final = "RS_ENC_v3_"
 # RudderStack's v1.1 SDK stored AES ciphertext (key "Rudder") behind this prefix.
@@ -59,11 +68,44 @@ def decode_value(text: str) -> JSONValue:
             raise ValueError(f"its {ENCODED_PREFIX} payload is not valid base64 ({error})") from error
         except UnicodeDecodeError as error:
             raise ValueError(f"its {ENCODED_PREFIX} payload is not UTF-8 text ({error})") from error
+    return _bounded_json(json_text)
+
+
+def _bounded_json(text: str) -> JSONValue:
+    """``json.loads`` for text anything may have written: too long or too deeply nested text is refused first,
+    since in Pyodide a deep enough value (``"[" * 7000``) exhausts the browser's stack and kills the interpreter."""
+    if len(text) > MAX_STORED_LENGTH:
+        raise ValueError(f"it is {len(text):,} characters long, over the {MAX_STORED_LENGTH:,} read")
+    # Nesting cannot exceed the number of opening brackets, so the exact count is needed only past the limit.
+    if text.count("[") + text.count("{") > MAX_NESTING and _nesting_depth(text) > MAX_NESTING:
+        raise ValueError(f"it is nested deeper than {MAX_NESTING} levels")
     try:
-        decoded: JSONValue = json.loads(json_text)
-    except json.JSONDecodeError as error:
+        decoded: JSONValue = json.loads(text)
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise ValueError(f"it is not JSON text ({error})") from error
     return decoded
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of brackets in JSON text, outside its strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for character in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in "]}":
+            depth -= 1
+    return deepest
 
 
 class KeyValueStore(Protocol):
@@ -103,10 +145,13 @@ class LocalStorageStore:
         # A missing key is JS null, which Pyodide hands over as ``jsnull`` (or ``None`` in its compat mode).
         if not isinstance(stored_text, str):
             return None
-        # Like storejs: unquote a JSON string, keep any other text as it is.
+        # Like storejs: unquote a JSON string, keep any other text as it is (parsed only if it is a string, so
+        # no nesting: anything may write here).
+        if not stored_text.startswith('"'):
+            return stored_text
         try:
             unquoted = json.loads(stored_text)
-        except json.JSONDecodeError:
+        except ValueError:
             return stored_text
         return unquoted if isinstance(unquoted, str) else stored_text
 
@@ -127,6 +172,8 @@ class CookieStore:
         self._document = document
         self._secure = secure
         self._domain = domain if domain is not None else _detect_top_domain(document, hostname)
+        self._header: object = None  # the document.cookie text get_many last parsed, and what it held
+        self._values: dict[str, str | None] = {}
 
     @property
     def domain(self) -> str | None:
@@ -135,6 +182,20 @@ class CookieStore:
 
     def get(self, key: str) -> str | None:
         return _read_cookie(self._document.cookie, key)
+
+    def get_many(self, keys: tuple[str, ...]) -> dict[str, str | None]:
+        """Several values from one read of ``document.cookie`` (from a worker, each read is a round trip),
+        parsed only when the header changed since the last read (it is read before every call)."""
+        header = self._document.cookie
+        if header != self._header or keys != tuple(self._values):
+            values: dict[str, str | None] = dict.fromkeys(keys)
+            for pair in header.split(";"):
+                name, _, value = pair.strip().partition("=")
+                name = unquote(name)
+                if name in values:
+                    values[name] = unquote(value)  # the last of duplicate names wins, as in v3
+            self._header, self._values = header, values
+        return dict(self._values)
 
     def set(self, key: str, value: str) -> None:
         self._write(key, value, COOKIE_MAX_AGE_SECONDS)
@@ -200,41 +261,127 @@ def _is_ip_address(hostname: str) -> bool:
     return len(parts) == 4 and all(part.isdigit() for part in parts)
 
 
+def usable_store(make: Callable[[], KeyValueStore], where: str, warn: Warn) -> KeyValueStore:
+    """The store ``make`` builds, if it can be read; else a ``MemoryStore``, with a warning. A sandboxed
+    document throws on ``document.cookie``, a browser with storage blocked on ``window.localStorage``."""
+    try:
+        store = make()
+        store.get(ANONYMOUS_ID)
+    except Exception as error:
+        warn(f"The browser refuses access to {where} ({error}): the identity is kept in memory for this page only "
+             "and will not survive a reload")
+        return MemoryStore()
+    return store
+
+
 class IdentityStore:
-    """Reads and writes the five identity values through a KeyValueStore with RudderStack v3's encoding."""
+    """The five identity values in a KeyValueStore with RudderStack v3's encoding, as RudderStack reads them:
+    what is stored is the identity, re-read on each access, so tabs (and a RudderStack SDK on the page) that
+    share the storage share one identity.
+
+    The text each key held when last read or written is remembered, so ``changes()`` decodes only what someone
+    else changed. A write that does not stick (a cookie over 4 KB that the browser drops, a cookie domain it
+    refuses, a storage that throws) is found by reading it back: the key is then removed, so no stale value
+    comes back after a reload, and the value lives on in memory for this page, with one warning per page.
+    """
 
     def __init__(self, store: KeyValueStore, warn: Warn) -> None:
         self._store = store
         self._warn = warn
+        self._known: dict[str, str | None] = dict.fromkeys(IDENTITY_KEYS)
+        self._warned_read = self._warned_write = False
 
-    def read(self, key: str) -> JSONValue | None:
-        """The stored value, or ``None``; an unreadable value is reported and treated as absent, never raised.
+    def read_all(self) -> dict[str, JSONValue | None]:
+        """Every identity value as stored now; an unreadable one is reported and ``None``, never raised."""
+        self._known = dict.fromkeys(IDENTITY_KEYS, "")  # nothing known yet: everything counts as changed
+        values: dict[str, JSONValue | None] = dict.fromkeys(IDENTITY_KEYS)
+        values.update(self.changes())
+        return values
 
-        The unreadable value is left in place: it may belong to another SDK on the site (e.g. v1.1's AES).
-        """
+    def changes(self) -> dict[str, JSONValue | None]:
+        """The values whose stored text changed since we last read or wrote them (another tab wrote them)."""
+        stored = self._get_all()
+        if stored is None:
+            return {}
+        changed: dict[str, JSONValue | None] = {}
+        for key, text in stored.items():
+            if text != self._known[key]:
+                self._known[key] = text
+                changed[key] = self._decode(key, text)
+        return changed
+
+    def holds(self, key: str) -> bool:
+        """Whether ``key`` was stored when last read or written (not, e.g., a value kept in memory only)."""
+        return self._known[key] is not None
+
+    def _get_all(self) -> dict[str, str | None] | None:
+        get_many = getattr(self._store, "get_many", None)  # one read for all keys, where the store has it
         try:
-            stored_text = self._store.get(key)
+            if get_many is not None:
+                return {key: text or None for key, text in get_many(IDENTITY_KEYS).items()}
+            return {key: self._store.get(key) or None for key in IDENTITY_KEYS}
         except Exception as error:  # a browser storage can throw anything (SecurityError, a JS exception)
-            self._warn(f"Could not read {key!r} from storage: {error}")
+            if not self._warned_read:
+                self._warned_read = True
+                self._warn(f"Could not read the identity from storage (it is kept in memory): {error}")
             return None
-        if not stored_text:
+
+    def _decode(self, key: str, text: str | None) -> JSONValue | None:
+        """An unreadable value is reported and ``None``. It stays stored until a call changes that value (it
+        may belong to another SDK on the site, e.g. v1.1's AES), except an anonymousId: a new one replaces it."""
+        if text is None:
             return None
         try:
-            return decode_value(stored_text)
+            value = decode_value(text)
         except ValueError as error:
-            self._warn(f"Ignoring the stored {key!r}: {error}")
-            return None
-
-    def write(self, key: str, value: JSONValue | None) -> None:
-        """Store ``value``; ``None``, ``""`` and ``{}`` remove the key, as v3 does for cleared values.
-
-        A storage that refuses (a full localStorage, cookies blocked) is the page's fault, not the caller's:
-        it is reported and the identity lives on in memory for this page.
-        """
-        try:
-            if value is None or value == "" or value == {}:
-                self._store.remove(key)
+            problem = str(error)
+        else:
+            if key not in ID_KEYS:
+                if type(value) is dict:
+                    return value
+                problem = "it is not an object of traits"
+            elif type(value) is int:  # ids are stored as strings; an integer reads as its decimal text
+                return str(value)
+            elif type(value) is str and value:
+                return value
             else:
-                self._store.set(key, encode_value(value))
-        except Exception as error:
-            self._warn(f"Could not write {key!r} to storage (the identity is kept in memory only): {error}")
+                problem = "it is not an id (a non-empty string)"
+        fate = "a new anonymousId replaces it" if key == ANONYMOUS_ID else "it stays stored until a call changes it"
+        self._warn(f"Ignoring the stored {key!r}: {problem}; {fate}")
+        return None
+
+    def write(self, values: dict[str, JSONValue | None]) -> None:
+        """Store each value; ``None``, ``""`` and ``{}`` remove the key, as v3 does for cleared values.
+
+        Each is read back: one that did not stick is removed and warned about (see the class), never raised.
+        """
+        wanted = {key: None if value is None or value == "" or value == {} else encode_value(value)
+                  for key, value in values.items()}
+        failure = ""
+        for key, text in wanted.items():
+            try:
+                if text is None:
+                    self._store.remove(key)
+                else:
+                    self._store.set(key, text)
+            except Exception as error:
+                failure = str(error)
+        stored = self._get_all() or {}
+        lost = [key for key, text in wanted.items() if stored.get(key, "") != text]
+        for key in wanted:
+            self._known[key] = stored.get(key)
+        if not lost:
+            return
+        for key in lost:  # nothing stale may come back after a reload
+            try:
+                self._store.remove(key)
+                self._known[key] = self._store.get(key) or None
+            except Exception:
+                self._known[key] = None
+        if not self._warned_write:
+            self._warned_write = True
+            sizes = ", ".join(f"{key} ({len(wanted[key] or ''):,} characters)" for key in lost)
+            self._warn(f"The browser did not keep {sizes} in storage{': ' + failure if failure else ''} (a cookie "
+                       "over 4 KB, a cookie domain the browser refuses, or storage that is full or blocked). The "
+                       "identity is kept in memory for this page only and will not survive a reload; the older "
+                       "stored value was removed so it cannot come back. Later such writes are not warned about.")

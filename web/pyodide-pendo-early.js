@@ -298,7 +298,9 @@
       ...pendoOptions,
       apiKey: options.api_key,
       visitor: { id: record.visitorId },
-      account: groupId === null ? {} : { id: groupId },
+      // Without a group, an explicit null: the agent then drops an account it stored for an earlier visitor
+      // (Python's load() does the same).
+      account: { id: groupId },
       events: {
         ...pendoOptions.events,
         ready: () => { record.readyAt = performance.now(); },

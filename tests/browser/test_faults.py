@@ -152,3 +152,67 @@ rudderanalytics.track("Still No Exception")
     assert "not ready within 2 s" in state
     assert (stats["undelivered"], stats["sent"]) == (2, 0)
     assert py.wire.track_events() == []
+
+
+THROW_SECURITY_ERROR = 'throw new DOMException("The operation is insecure.", "SecurityError");'
+
+
+def test_a_sandboxed_document_whose_cookies_throw(py):
+    py.page.evaluate(f"""() => Object.defineProperty(Document.prototype, "cookie", {{configurable: true,
+        get() {{ {THROW_SECURITY_ERROR} }}, set(value) {{ {THROW_SECURITY_ERROR} }} }})""")
+    identity = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("sandbox-key")
+rudderanalytics.identify("user-1", {"plan": "pro"})
+rudderanalytics.track("Sandboxed")
+[rudderanalytics.get_user_id(), rudderanalytics.get_user_traits()]
+""")
+    assert identity == ["user-1", {"plan": "pro"}]
+    assert sum("refuses access to document.cookie" in line for line in py.console) == 1
+    py.wait_for_track("Sandboxed")
+
+
+def test_a_local_storage_getter_that_throws(py):
+    py.page.evaluate(f"""() => Object.defineProperty(window, "localStorage", {{configurable: true,
+        get() {{ {THROW_SECURITY_ERROR} }} }})""")
+    identity = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("sandbox-key", storage="local_storage")
+rudderanalytics.identify("user-1")
+rudderanalytics.track("No Local Storage")
+rudderanalytics.get_user_id()
+""")
+    assert identity == "user-1"
+    assert sum("refuses access to window.localStorage" in line for line in py.console) == 1
+    py.wait_for_track("No Local Storage")
+
+
+def test_storage_that_breaks_after_the_agent_started_is_counted_not_hidden(py):
+    """The agent catches its own error when its storage throws, and loses the event: we count it undelivered."""
+    py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("storage-key")
+await rudderanalytics.ready()
+rudderanalytics.track("Before")
+""")
+    py.wait_for_track("Before")
+    py.page.evaluate(f"""() => {{
+        window.workingStorage = {{}};
+        for (const name of ["getItem", "setItem", "removeItem", "clear", "key"]) {{
+            window.workingStorage[name] = Storage.prototype[name];
+            Storage.prototype[name] = function () {{ {THROW_SECURITY_ERROR} }};
+        }}
+    }}""")
+    stats = py.run("""
+rudderanalytics.identify("user-1")
+rudderanalytics.track("Lost A")
+rudderanalytics.track("Lost B")
+rudderanalytics.stats()
+""")
+    assert (stats["sent"], stats["undelivered"], stats["waiting"]) == (1, 3, 0)
+    assert sum("localStorage throws since the agent started" in line for line in py.console) == 1
+
+    py.page.evaluate("() => Object.assign(Storage.prototype, window.workingStorage)")
+    assert py.run("rudderanalytics.track('Restored'); rudderanalytics.stats()['sent']") == 2
+    py.wait_for_track("Restored")
+    assert [event["track_event_name"] for event in py.wire.track_events()] == ["Before", "Restored"]

@@ -127,6 +127,17 @@ def test_hostile_input(py):
     ({"api_key": "KEY", "agent_url": "javascript:alert(1)"}, "agent_url must be"),
     ({"api_key": "KEY", "agent_url": "data:text/javascript,alert(1)"}, "agent_url must be"),
     ({"api_key": "KEY", "agent_url": "//evil.example.com/pendo.js"}, "agent_url must be"),
+    # Python's urlsplit reads localhost in these, the browser evil.example (a backslash is a '/' to it).
+    ({"api_key": "KEY", "agent_url": "http://evil.example\\@localhost/pendo.js"}, "contains a backslash"),
+    ({"api_key": "KEY", "agent_url": "http://evil.example\\@127.0.0.1/pendo.js"}, "contains a backslash"),
+    ({"api_key": "KEY", "agent_url": "HTTP://evil.example\\@localhost/pendo.js"}, "contains a backslash"),
+    ({"api_key": "KEY", "agent_url": "http://evil.example\\\\@[::1]/pendo.js"}, "contains a backslash"),
+    ({"api_key": "KEY", "agent_url": "HTTPS://cdn.example.com/pendo.js"}, "in lower case"),
+    ({"api_key": "KEY", "agent_url": "https://user:secret@cdn.example.com/pendo.js"}, "contains credentials"),
+    # Only the browser's parser sees these differ from what was written.
+    ({"api_key": "KEY", "agent_url": "https://cdn.example.com/x/../pendo.js"},
+     "write it as 'https://cdn.example.com/pendo.js'"),
+    ({"api_key": "KEY", "agent_url": "http://localhost:80/pendo.js"}, "write it as 'http://localhost/pendo.js'"),
 ])
 def test_load_refuses_anything_that_could_change_the_agent_url(py, pendo, options, words):
     api_key = options.pop("api_key")

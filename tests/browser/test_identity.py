@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 KNOWN_ANONYMOUS_ID = "f0e1d2c3-b4a5-4968-8778-695a4b3c2d1e"
 
 
@@ -134,3 +136,165 @@ import js
     local_value, cookies = stored
     assert json.loads(local_value).startswith("RS_ENC_v3_")
     assert "rl_user_id" not in cookies
+
+
+# -- writes that do not stick, and stored values anyone may have written ------------------------------------
+
+def test_traits_too_large_for_a_cookie_are_kept_in_memory_and_never_come_back_stale(py):
+    """Chromium drops a cookie over 4 KB without an error: the older, smaller traits cookie must not survive."""
+    py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("size-key")
+rudderanalytics.identify("user-s", {"plan": "free"})
+rudderanalytics.group("acme", {"tier": "basic"})
+big = {"a": "x" * 1400, "b": "y" * 1400, "c": "z" * 1400}
+rudderanalytics.identify("user-s", {"plan": "enterprise", **big})
+rudderanalytics.group("acme", {"tier": "premium", **big})
+await rudderanalytics.ready()
+""")
+    assert py.run("[rudderanalytics.get_user_traits()['plan'], rudderanalytics.get_group_traits()['tier']]") == [
+        "enterprise", "premium"]
+    assert sum("did not keep rl_trait" in line and "in memory for this page only" in line
+               for line in py.console) == 1
+
+    py.reload()
+    identity = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("size-key")
+await rudderanalytics.ready()
+rudderanalytics.track("After Reload")
+[rudderanalytics.get_user_id(), rudderanalytics.get_user_traits(), rudderanalytics.get_group_id(),
+ rudderanalytics.get_group_traits()]
+""")
+    assert identity == ["user-s", {}, "acme", {}]
+    py.wait_for_track("After Reload")
+    py.wait_until(lambda: py.wire.visitor().get("id") == "user-s" and "plan" not in py.wire.visitor(),
+                  "the visitor's metadata without the stale plan")
+    assert "tier" not in py.wire.account()
+
+
+def test_a_cookie_domain_the_browser_refuses_is_warned_about_once(py):
+    anonymous_ids = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("domain-key", cookie_domain="other.example")
+first = rudderanalytics.get_anonymous_id()
+rudderanalytics.identify("u1", {"plan": "pro"})
+rudderanalytics.track("Viewed")
+[first, rudderanalytics.get_anonymous_id(), rudderanalytics.get_user_id()]
+""")
+    assert anonymous_ids[0] == anonymous_ids[1] and anonymous_ids[2] == "u1"
+    warnings = [line for line in py.console if "did not keep" in line]
+    assert len(warnings) == 1 and "rl_anonymous_id" in warnings[0] and "will not survive a reload" in warnings[0]
+    assert "rl_" not in py.page.evaluate("() => document.cookie")
+
+
+@pytest.mark.parametrize("stored", ['"[".repeat(7000)', '"RS_ENC_v3_" + btoa("[".repeat(7000))'],
+                         ids=["json", "RS_ENC_v3_"])
+def test_a_deeply_nested_stored_value_is_refused_and_python_lives_on(py, stored):
+    py.page.evaluate(f"() => localStorage.setItem('rl_trait', {stored})")
+    # Before bounded parsing, load() never returned (the interpreter died of a stack overflow): a bounded wait.
+    traits = py.page.evaluate("""async (code) => {
+        const timeout = new Promise((resolve) => setTimeout(() => resolve("load() did not return within 30 s"), 30000));
+        return await Promise.race([pyodide.runPythonAsync(code).then((value) => value.toJs
+            ? value.toJs({dict_converter: Object.fromEntries}) : value), timeout]);
+    }""", """
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("nested-key", storage="local_storage")
+rudderanalytics.track("Still Alive")
+rudderanalytics.get_user_traits()
+""")
+    assert traits == {}
+    assert any("Ignoring the stored 'rl_trait': it is nested deeper than 64 levels" in line for line in py.console)
+    assert py.run("1 + 1") == 2
+    py.wait_for_track("Still Alive")
+
+
+def test_a_stored_anonymous_id_that_is_a_number_is_replaced(py):
+    py.page.evaluate("""() => {
+        document.cookie = `rl_anonymous_id=${encodeURIComponent("RS_ENC_v3_" + btoa("1e999"))}; path=/`;
+    }""")
+    anonymous_id = py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("number-key")
+rudderanalytics.track("Anonymous")
+rudderanalytics.get_anonymous_id()
+""")
+    track = py.wait_for_track("Anonymous")
+    assert len(anonymous_id) == 36 and track["visitor_id"] == "_PENDO_T_" + anonymous_id
+    assert any("Ignoring the stored 'rl_anonymous_id': it is not an id" in line for line in py.console)
+
+
+# -- tabs share the identity: never one user's id with another's data ---------------------------------------
+
+def open_tab(py, origin):
+    """A second tab of the same site in the same browser (shared cookies and localStorage)."""
+    page = py.page.context.new_page()
+    console = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.goto(f"{origin}/test/pyodide.html")
+    page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
+    return type(py)(page, py.wire, console)
+
+
+LOAD_TAB = """
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("tabs-key")
+await rudderanalytics.ready()
+"""
+
+
+def test_a_tab_never_sends_or_stores_another_users_traits_or_account(py, origin):
+    tab_a, tab_b = py, open_tab(py, origin)
+    tab_a.run(LOAD_TAB)
+    tab_b.run(LOAD_TAB)
+    tab_a.run("""
+rudderanalytics.identify("alice", {"email": "alice@example.com"})
+rudderanalytics.group("alice-corp")
+rudderanalytics.track("Alice Track")
+""")
+    tab_a.wait_for_track("Alice Track")
+
+    group_id = tab_b.run("""
+rudderanalytics.identify("bob")
+rudderanalytics.track("Bob Track")
+rudderanalytics.get_group_id()
+""")
+    bob_track = tab_b.wait_for_track("Bob Track")
+    assert group_id is None
+    assert (bob_track["visitor_id"], bob_track.get("account_id")) == ("bob", None)
+
+    tab_b.reload()  # the next page sees bob alone
+    tab_b.run(LOAD_TAB + 'rudderanalytics.track("Next Page")')
+    next_page = tab_b.wait_for_track("Next Page")
+    assert (next_page["visitor_id"], next_page.get("account_id")) == ("bob", None)
+    tab_b.wait_until(lambda: tab_b.wire.visitor().get("id") == "bob", "bob's metadata")
+    assert "email" not in tab_b.wire.visitor()
+
+    tab_a.run('rudderanalytics.track("Tab A After Bob")')  # tab A follows what is stored: bob, no account
+    after = tab_a.wait_for_track("Tab A After Bob")
+    assert (after["visitor_id"], after.get("account_id")) == ("bob", None)
+
+
+def test_an_account_the_agent_kept_is_not_given_to_the_next_user(py):
+    py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("account-key")
+rudderanalytics.identify("alice")
+rudderanalytics.group("alice-corp")
+await rudderanalytics.ready()
+rudderanalytics.track("Alice Track")
+""")
+    assert py.wait_for_track("Alice Track")["account_id"] == "alice-corp"
+    # The site signs alice out on its server, which clears the rl_* cookies; the agent's localStorage stays.
+    py.page.evaluate("""() => { for (const key of ["rl_anonymous_id", "rl_user_id", "rl_trait", "rl_group_id",
+        "rl_group_trait"]) document.cookie = `${key}=; path=/; max-age=0`; }""")
+    py.reload()
+    py.run("""
+from pyodide_pendo import rudderanalytics
+rudderanalytics.load("account-key")
+rudderanalytics.identify("carol")
+await rudderanalytics.ready()
+rudderanalytics.track("Carol Track")
+""")
+    carol = py.wait_for_track("Carol Track")
+    assert (carol["visitor_id"], carol.get("account_id")) == ("carol", None)

@@ -126,16 +126,33 @@ def test_calls_before_load_wait_and_go_out_in_order_after_it(analytics: Analytic
     assert agent.plans[0].initialize_options["visitor"]["id"].startswith("_PENDO_T_")
 
 
-def test_the_pre_load_queue_is_bounded_and_counts_overflow(analytics: Analytics, agent, caplog) -> None:
+def test_queue_size_applies_to_the_calls_made_before_load(analytics: Analytics, agent, caplog) -> None:
+    dropped = []
+    analytics.on("dropped", dropped.append)
     with caplog.at_level(logging.WARNING, logger="pyodide_pendo"):
-        for number in range(105):
+        for number in range(1_005):
             analytics.track(f"Event {number}")
-    assert analytics.stats()["waiting"] == 100
-    assert analytics.stats()["dropped"] == 5
-    assert "dropped" in caplog.text
-    analytics.load("KEY")
-    assert len(agent.of("track")) == 100
-    assert analytics.stats()["dropped"] == 5
+        assert analytics.stats()["waiting"] == 1_005
+        analytics.load("KEY", queue_size=1_000)
+    assert [arguments[0] for arguments in agent.of("track")] == [f"Event {n}" for n in range(1_000)]
+    assert analytics.stats()["dropped"] == 5 and analytics.stats()["sent"] == 1_000
+    assert dropped == [{"message": None, "type": "track", "reason": "more than queue_size (1000) calls waited for "
+                        "load()"}] * 5
+    assert len(caplog.records) == 1 and "more than queue_size" in caplog.text
+
+
+def test_calls_past_the_pre_load_limit_are_dropped_with_one_warning_and_every_notice(analytics, agent,
+                                                                                      caplog) -> None:
+    dropped = []
+    analytics.on("dropped", dropped.append)
+    with caplog.at_level(logging.WARNING, logger="pyodide_pendo"):
+        for number in range(20_000):
+            analytics.track("Event", {"n": number})
+    assert analytics.stats()["waiting"] == 10_000 and analytics.stats()["dropped"] == 10_000
+    assert len(dropped) == 10_000 and dropped[0]["reason"] == "10,000 calls already wait for load()"
+    assert len(caplog.records) == 1
+    analytics.load("KEY", queue_size=20_000)
+    assert len(agent.of("track")) == 10_000 and analytics.stats()["dropped"] == 10_000
 
 
 # -- consent, hooks, integrations, filters -----------------------------------------------------------------
@@ -257,6 +274,17 @@ def test_a_pasted_destination_config_is_accepted(analytics: Analytics, agent) ->
         (("KEY",), {"env": "mars"}, ValueError, "env must be one of"),
         (("KEY",), {"agent_url": "http://evil.example.com/pendo.js"}, ValueError, "agent_url must be"),
         (("KEY",), {"agent_url": "javascript:alert(1)"}, ValueError, "agent_url must be"),
+        (("KEY",), {"agent_url": "http://evil.example\\@localhost/pendo.js"}, ValueError, "backslash"),
+        (("KEY",), {"agent_url": "http://evil.example\\@127.0.0.1/pendo.js"}, ValueError, "backslash"),
+        (("KEY",), {"agent_url": "HTTP://localhost/pendo.js"}, ValueError, "in lower case"),
+        (("KEY",), {"agent_url": "https://user:pw@cdn.example.com/pendo.js"}, ValueError, "credentials"),
+        (("KEY",), {"agent_url": "https://CDN.example.com/pendo.js"}, ValueError, "lower case"),
+        (("KEY",), {"cookie_domain": "127.0.0.1; Max-Age=0"}, ValueError, "cookie_domain must be a plain domain"),
+        (("KEY",), {"cookie_domain": "example.com; Domain=evil.example"}, ValueError, "cookie_domain must be"),
+        (("KEY",), {"pendo_options": {"x": float("nan")}}, ValueError, r"pendo_options\.x is nan"),
+        (("KEY",), {"pendo_options": {"x": object()}}, TypeError, r"pendo_options\.x has type object"),
+        (("KEY",), {"pendo_options": {"raw": b"\x00"}}, TypeError, r"pendo_options\.raw has type bytes"),
+        (("KEY",), {"pendo_options": {"big": 2**60}}, ValueError, r"pendo_options\.big is 1152921504606846976"),
         (("KEY",), {"colour": "blue"}, TypeError, "unknown option"),
         (("KEY",), {"ready_timeout": 0}, ValueError, "ready_timeout"),
         (("KEY",), {"queue_size": 0}, ValueError, "queue_size"),

@@ -80,7 +80,7 @@ def test_the_identity_the_agent_has_needs_no_identify():
     assert early.initialized_with({"visitor": {"id": "user-7"}, "account": {"id": "acme"}})
     assert not early.initialized_with({"visitor": {"id": "user-7", "email": "a@b.c"}, "account": {"id": "acme"}})
     assert not early.initialized_with({"visitor": {"id": "user-8"}, "account": {"id": "acme"}})
-    assert EarlyStart(record()).initialized_with({"visitor": {"id": "_PENDO_T_anon-1"}, "account": {}})
+    assert EarlyStart(record()).initialized_with({"visitor": {"id": "_PENDO_T_anon-1"}, "account": {"id": None}})
 
 
 def test_a_different_identity_is_warned_about_and_names_both():

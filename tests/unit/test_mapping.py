@@ -62,7 +62,7 @@ def test_track_page_alias_and_reset(analytics: Analytics, agent) -> None:
     assert agent.of("pageLoad")[0] == ["https://shop.example.com/cart?step=2"]
     assert agent.of("identify")[1][0]["visitor"]["id"] == "u1-merged"
     assert agent.of("identify")[2] == [{"visitor": {"id": "_PENDO_T_" + analytics.get_anonymous_id()},
-                                        "account": {}}]
+                                        "account": {"id": None}}]
 
 
 def test_debug_turns_on_pendo_debugging_once_ready(analytics: Analytics, agent, schedule) -> None:

@@ -204,39 +204,39 @@ def test_identity_store_reads_the_cookie_rudderstack_wrote() -> None:
     document.cookie = "other=1; Path=/"
     identity = IdentityStore(CookieStore(document, hostname="www.example.com"), warn=pytest.fail)
 
-    assert identity.read(ANONYMOUS_ID) == KNOWN_ANONYMOUS_ID
+    assert identity.read_all()[ANONYMOUS_ID] == KNOWN_ANONYMOUS_ID
 
 
 def test_identity_store_writes_the_cookie_rudderstack_writes() -> None:
     document = FakeDocument("www.example.com")
     identity = IdentityStore(CookieStore(document, hostname="www.example.com"), warn=pytest.fail)
 
-    identity.write(ANONYMOUS_ID, KNOWN_ANONYMOUS_ID)
+    identity.write({ANONYMOUS_ID: KNOWN_ANONYMOUS_ID})
 
     assert document.writes[-1].startswith(ANONYMOUS_ID_COOKIE + ";")
     assert ANONYMOUS_ID_COOKIE in document.cookie
 
 
 @pytest.mark.parametrize(
-    "value",
-    [KNOWN_ANONYMOUS_ID, {"name": "Zoë", "nested": {"ok": True}}, 7],
+    ("key", "value"),
+    [(ANONYMOUS_ID, KNOWN_ANONYMOUS_ID), (USER_TRAITS, {"name": "Zoë", "nested": {"ok": True}}), (USER_ID, "7")],
 )
-def test_identity_store_round_trip(value: JSONValue) -> None:
+def test_identity_store_round_trip(key: str, value: JSONValue) -> None:
     identity = IdentityStore(MemoryStore(), warn=pytest.fail)
-    identity.write(USER_TRAITS, value)
-    assert identity.read(USER_TRAITS) == value
+    identity.write({key: value})
+    assert identity.read_all()[key] == value
 
 
 @pytest.mark.parametrize("cleared", [None, "", {}])
 def test_identity_store_write_of_a_cleared_value_removes_the_key(cleared: JSONValue) -> None:
     store = MemoryStore()
     identity = IdentityStore(store, warn=pytest.fail)
-    identity.write(GROUP_TRAITS, {"name": "Acme"})
+    identity.write({GROUP_TRAITS: {"name": "Acme"}})
 
-    identity.write(GROUP_TRAITS, cleared)
+    identity.write({GROUP_TRAITS: cleared})
 
     assert store.get(GROUP_TRAITS) is None
-    assert identity.read(GROUP_TRAITS) is None
+    assert identity.read_all()[GROUP_TRAITS] is None
 
 
 @pytest.mark.parametrize("stored", [None, ""])
@@ -244,7 +244,7 @@ def test_identity_store_read_of_nothing_is_none_without_warning(stored: str | No
     store = MemoryStore()
     if stored is not None:
         store.set(USER_ID, stored)
-    assert IdentityStore(store, warn=pytest.fail).read(USER_ID) is None
+    assert IdentityStore(store, warn=pytest.fail).read_all()[USER_ID] is None
 
 
 @pytest.mark.parametrize(
@@ -260,7 +260,7 @@ def test_identity_store_warns_about_an_unreadable_value_and_keeps_it(stored: str
     store.set(USER_ID, stored)
     warnings: list[str] = []
 
-    assert IdentityStore(store, warn=warnings.append).read(USER_ID) is None
+    assert IdentityStore(store, warn=warnings.append).read_all()[USER_ID] is None
 
     assert len(warnings) == 1
     assert USER_ID in warnings[0]
@@ -274,8 +274,10 @@ def test_identity_store_warns_when_the_storage_itself_fails() -> None:
             raise RuntimeError("SecurityError: access denied")
 
     warnings: list[str] = []
-    assert IdentityStore(BrokenStore(), warn=warnings.append).read(GROUP_ID) is None
-    assert GROUP_ID in warnings[0]
+    store = IdentityStore(BrokenStore(), warn=warnings.append)
+    assert store.read_all()[GROUP_ID] is None
+    assert store.changes() == {}
+    assert len(warnings) == 1 and "Could not read the identity" in warnings[0]
     assert "access denied" in warnings[0]
 
 
@@ -378,12 +380,12 @@ def test_cookies_are_shared_with_another_subdomain_of_the_site() -> None:
     blog = FakeDocument("blog.example.com", jar=shop.jar)
 
     IdentityStore(CookieStore(shop, hostname="shop.example.com"), warn=pytest.fail).write(
-        ANONYMOUS_ID, KNOWN_ANONYMOUS_ID
+        {ANONYMOUS_ID: KNOWN_ANONYMOUS_ID}
     )
 
     assert ANONYMOUS_ID_COOKIE in blog.cookie
     blog_identity = IdentityStore(CookieStore(blog, hostname="blog.example.com"), warn=pytest.fail)
-    assert blog_identity.read(ANONYMOUS_ID) == KNOWN_ANONYMOUS_ID
+    assert blog_identity.read_all()[ANONYMOUS_ID] == KNOWN_ANONYMOUS_ID
 
 
 @pytest.mark.parametrize("hostname", ["www.example.com", "localhost"])
@@ -470,9 +472,9 @@ def test_identity_store_round_trip_through_local_storage() -> None:
     identity = IdentityStore(LocalStorageStore(FakeLocalStorage()), warn=pytest.fail)
     traits: JSONValue = {"name": "Zoë", "company": {"name": "Ærø"}}
 
-    identity.write(USER_TRAITS, traits)
+    identity.write({USER_TRAITS: traits})
 
-    assert identity.read(USER_TRAITS) == traits
+    assert identity.read_all()[USER_TRAITS] == traits
 
 
 def test_memory_store() -> None:
@@ -482,3 +484,28 @@ def test_memory_store() -> None:
     store.remove("k")
     store.remove("k")
     assert store.get("k") is None
+
+
+def test_cookie_store_reads_several_values_from_one_read_and_parses_only_a_changed_header() -> None:
+    class CountingDocument(FakeDocument):
+        reads = 0
+
+        @property
+        def cookie(self) -> str:
+            self.reads += 1
+            return FakeDocument.cookie.fget(self)  # type: ignore[attr-defined]
+
+        @cookie.setter
+        def cookie(self, header: str) -> None:
+            FakeDocument.cookie.fset(self, header)  # type: ignore[attr-defined]
+
+    document = CountingDocument("localhost")
+    store = CookieStore(document, hostname="localhost")
+    store.set(USER_ID, "a b")
+    store.set(GROUP_ID, "g1")
+    document.reads = 0
+
+    assert store.get_many((USER_ID, GROUP_ID, USER_TRAITS)) == {USER_ID: "a b", GROUP_ID: "g1", USER_TRAITS: None}
+    assert document.reads == 1
+    store.set(GROUP_ID, "g2")
+    assert store.get_many((USER_ID, GROUP_ID, USER_TRAITS))[GROUP_ID] == "g2"
