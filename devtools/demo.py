@@ -33,7 +33,7 @@ from typing import Any
 
 from devtools.server import Route, SiteServer
 from devtools.wire import PIXEL_GIF, PendoRequest, PendoWire
-from pyodide_pendo.config import API_KEY_PATTERN, ENVIRONMENT_ALIASES, ENVIRONMENTS
+from pyodide_pendo.config import ENVIRONMENT_ALIASES, ENVIRONMENTS, is_api_key
 
 OFFLINE_API_KEY = "demo-key"
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
@@ -58,7 +58,7 @@ class DemoSettings:
         api_key = environ.get("PENDO_API_KEY", "").strip()
         if not api_key:
             return cls()
-        if not API_KEY_PATTERN.fullmatch(api_key):
+        if not is_api_key(api_key):
             raise SystemExit("PENDO_API_KEY does not look like a Pendo API key (letters, digits, '-' and '_')")
         env = environ.get("PENDO_ENV", "io").strip() or "io"
         env = ENVIRONMENT_ALIASES.get(env, env)

@@ -5,13 +5,16 @@
 your own ``Analytics(...)`` for several instances or injected parts.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 from .analytics import Analytics  # noqa: E402 (messages read __version__)
-from .destination import AgentPlan, AgentPort
-from .errors import PendoLoadError
+from .destination import AgentPlan  # noqa: E402
+from .errors import PendoLoadError  # noqa: E402
+
+try:  # a typing Protocol, for those who check their own agent's type (MicroPython has no typing module)
+    from .destination import AgentPort  # noqa: F401
+except ImportError:
+    pass
 
 rudderanalytics = Analytics()
 
@@ -33,8 +36,8 @@ get_user_traits = getUserTraits = rudderanalytics.get_user_traits
 get_group_id = getGroupId = rudderanalytics.get_group_id
 get_group_traits = getGroupTraits = rudderanalytics.get_group_traits
 
-__all__ = [
-    "AgentPlan", "AgentPort", "Analytics", "PendoLoadError", "__version__", "alias", "consent", "getAnonymousId",
+__all__ = [  # AgentPort is left out: it exists only where the typing module does
+    "AgentPlan", "Analytics", "PendoLoadError", "__version__", "alias", "consent", "getAnonymousId",
     "getGroupId", "getGroupTraits", "getUserId", "getUserTraits", "get_anonymous_id", "get_group_id",
     "get_group_traits", "get_user_id", "get_user_traits", "group", "identify", "load", "on", "page", "ready",
     "reset", "rudderanalytics", "setAnonymousId", "set_anonymous_id", "stats", "track",

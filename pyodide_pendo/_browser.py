@@ -9,17 +9,23 @@ costs 40 to 100 more (Pyodide inspects each new proxy), so objects used on every
 ``PageCalls`` keeps per-call results in JavaScript.
 """
 
-from __future__ import annotations
-
+import base64
 import json
-from typing import Any
 
 from .config import UrlParts
-from .destination import AgentPlan, AgentState
 from .early_start import RECORD_NAME
 from .messages import PageInfo
-from .persistence import CookieStore, KeyValueStore, LocalStorageStore, MemoryStore, usable_store
-from .values import Warn, json_text
+from .persistence import CookieStore, LocalStorageStore, MemoryStore, usable_store
+from .values import json_text
+
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from typing import Any
+
+    from .destination import AgentPlan, AgentState
+    from .persistence import KeyValueStore
+    from .values import Warn
+except ImportError:
+    pass
 
 AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
 AGENT_MARKER_DATASET_KEY = "pyodidePendo"  # the marker as ``script.dataset`` names it
@@ -376,9 +382,8 @@ def flush_at_end_of_task(flush: Any) -> None:
     """Run ``flush`` in a microtask of this thread's JavaScript: once the running Python code returns to the
     event loop, before any timer, event or navigation."""
     import js  # type: ignore[import-not-found]
-    from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
-    js.queueMicrotask(create_once_callable(flush))
+    js.queueMicrotask(_for_javascript(flush, once=True))
 
 
 def _is_object(value: Any) -> bool:
@@ -400,6 +405,25 @@ def _queued_initialize(pendo: Any) -> bool:
 def _listener(function: Any) -> Any:
     """A JavaScript function for ``function``, released by ``_release_listener`` (in a worker, PyScript passes
     it on to the page)."""
-    from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+    return _for_javascript(function, once=False)
 
-    return create_proxy(function)
+
+def _for_javascript(function: Any, *, once: bool) -> Any:
+    """``function`` as JavaScript may keep and call it. Pyodide needs a proxy for that (one that frees itself
+    after one call, or one released by hand); MicroPython has no ``pyodide.ffi``, and a Python function passed
+    to JavaScript is a function there already."""
+    try:
+        from pyodide.ffi import create_once_callable, create_proxy  # type: ignore[import-not-found]
+    except ImportError:
+        return function
+    return create_once_callable(function) if once else create_proxy(function)
+
+
+def random_bytes(count: int) -> bytes:
+    """``count`` bytes from the page's ``crypto.getRandomValues``: ids' randomness where the runtime has no
+    ``os.urandom`` (MicroPython)."""
+    import js  # type: ignore[import-not-found]
+
+    values = js.crypto.getRandomValues(js.Uint8Array.new(count))
+    # As one base64 string: a byte at a time would be one round trip each from a worker.
+    return base64.b64decode(js.btoa(js.String.fromCharCode.apply(None, values)))

@@ -18,48 +18,62 @@ Decisions worth knowing:
   silently, and never breaks the pipeline. A hook that raises drops its message (counted as dropped).
 """
 
-from __future__ import annotations
-
 import logging
+import os
 import sys
-from collections import deque
-from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Any, NamedTuple
 
 from . import arguments as args
 from .config import LoadConfig, check_agent_url
-from .destination import AgentPlan, AgentPort, DeliveryStats, FlushSoon, PendoDestination, Schedule
-from .errors import PendoLoadError
-from .identity import Identity, IdentitySnapshot
+from .destination import AgentPlan, DeliveryStats, PendoDestination
 from .early_start import EarlyStart
+from .errors import PendoLoadError
+from .identity import Identity, use_random_source
 from .mapping import PendoMapper, visitor_id
-from .messages import Environment, FixedEnvironment, MessageBuilder, PageInfo, iso_timestamp, now_milliseconds
+from .messages import FixedEnvironment, MessageBuilder, iso_timestamp, now_milliseconds
 from .pendo_sanitize import PendoSanitizer
-from .persistence import IdentityStore, KeyValueStore, MemoryStore
+from .persistence import IdentityStore, MemoryStore
+
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Awaitable, Callable, Generator, Mapping
+    from typing import Any, TypeAlias
+
+    from .destination import AgentPort, FlushSoon, Schedule
+    from .identity import IdentitySnapshot
+    from .messages import Environment, PageInfo
+    from .persistence import KeyValueStore
+
+    Message: TypeAlias = dict[str, Any]
+    Listener: TypeAlias = Callable[[dict[str, Any]], object]
+    _BufferedCall: TypeAlias = tuple[str, Any, str]  # (kind, normalized call, timestamp)
+except ImportError:
+    pass
 
 logger = logging.getLogger("pyodide_pendo")
 
 PRELOAD_LIMIT = 10_000  # calls that may wait for load(); when it runs, queue_size applies to them
 LISTENER_KINDS = ("message", "delivered", "filtered", "dropped", "undelivered", "state")
-Message = dict[str, Any]
-Listener = Callable[[dict[str, Any]], object]
+# The platforms whose page the browser bridge reaches: Pyodide's, and MicroPython's WebAssembly port.
+BROWSER_PLATFORMS = ("emscripten", "webassembly")
 
 
-class _Reset(NamedTuple):
-    reset_anonymous_id: bool
+class _Reset:
+    __slots__ = ("reset_anonymous_id",)
+
+    def __init__(self, reset_anonymous_id: bool) -> None:
+        self.reset_anonymous_id = reset_anonymous_id
 
 
-class _SetAnonymousId(NamedTuple):
-    anonymous_id: str | None
+class _SetAnonymousId:
+    __slots__ = ("anonymous_id",)
 
-
-_BufferedCall = tuple[str, Any, str]  # (kind, normalized call, timestamp)
+    def __init__(self, anonymous_id: str | None) -> None:
+        self.anonymous_id = anonymous_id
 
 
 class _Settled:
     """What ``ready()`` returns: await it to wait for the agent (raises ``PendoLoadError`` if it failed)."""
 
-    def __init__(self, analytics: Analytics) -> None:
+    def __init__(self, analytics: "Analytics") -> None:
         self._analytics = analytics
 
     def __await__(self) -> Generator[Any, None, None]:
@@ -72,10 +86,13 @@ class _Settled:
             destination = self._analytics._destination
             if destination is not None and destination.state in ("ready", "failed"):
                 break
-            yield from asyncio.sleep(0.02).__await__()
+            pause = asyncio.sleep(0.02)  # CPython's is a coroutine; MicroPython's is itself iterable
+            yield from (pause.__await__() if hasattr(pause, "__await__") else pause)  # type: ignore[misc]
         error = destination.load_error()
         if error is not None:
             raise error
+
+    __iter__ = __await__  # MicroPython's await asks for __iter__
 
 
 class Analytics:
@@ -96,7 +113,7 @@ class Analytics:
         self._listened: set[str] = set()  # kinds with listeners: payloads are built only for these
         self._sanitizer = PendoSanitizer(self._warn)
         self._mapper = PendoMapper(self._sanitizer)
-        self._buffer: deque[_BufferedCall] = deque()
+        self._buffer: list[_BufferedCall] = []
         self._held: list[tuple[Message | _Reset, IdentitySnapshot, Any]] = []
         self._config: LoadConfig | None = None
         self._early: EarlyStart | None = None
@@ -150,7 +167,7 @@ class Analytics:
         refusal = self._refusal()
         if refusal is not None:
             self._destination.settle_waiting(refusal)
-        buffered, self._buffer = list(self._buffer), deque()
+        buffered, self._buffer = self._buffer, []
         for kind, call, timestamp in buffered[:config.queue_size]:
             self._run(kind, call, timestamp)
         for kind, call, _ in buffered[config.queue_size:]:
@@ -164,11 +181,13 @@ class Analytics:
             environment = self._injected_environment or FixedEnvironment()
             store = self._injected_store or MemoryStore()
             return environment, store, self._injected_agent, None, None
-        if sys.platform != "emscripten":
+        if sys.platform not in BROWSER_PLATFORMS:
             raise RuntimeError("pyodide_pendo talks to the Pendo agent in a browser page (Pyodide or PyScript); "
                                "under CPython pass agent=… to Analytics() (see the README: testing without a browser)")
         from . import _browser
 
+        if not hasattr(os, "urandom"):  # MicroPython: ids take the page's crypto (see identity._RandomPool)
+            use_random_source(_browser.random_bytes)
         if config.agent_url is not None:  # again, as the browser reads it: Python's reading is not enough
             check_agent_url(config.agent_url, _browser.url_parts(config.agent_url))
         page = _browser.page_window()
@@ -202,7 +221,9 @@ class Analytics:
             self._destination.start(AgentPlan(early.script_url, early.script_url.endswith(".mjs"), None,
                                               config.debug, None if early.initialized_with(identity) else identity))
             return
-        initialize = {**(config.pendo_options or {}), "apiKey": config.api_key, **identity}
+        initialize = dict(config.pendo_options or {})
+        initialize["apiKey"] = config.api_key
+        initialize.update(identity)
         self._destination.start(AgentPlan(config.script_url, config.script_url.endswith(".mjs"), initialize,
                                           config.debug))
 
@@ -410,7 +431,8 @@ class Analytics:
             snapshot = identity.refresh()
             page = self._builder.page_info()
             fields = {"name": call.name, "category": call.category,
-                      "properties": {**page.as_context(), **call.properties}}
+                      "properties": page.as_context()}
+            fields["properties"].update(call.properties)
         message = self._builder.build(kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
         if self._listeners["message"]:
             self._notify("message", {"message": message})

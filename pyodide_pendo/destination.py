@@ -15,29 +15,53 @@ States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
 - Each delivery ends sent, filtered, dropped or undelivered: counted, told to listeners, its callback called.
 """
 
-from __future__ import annotations
-
 import asyncio
 import json
 import logging
 import time
-from collections import deque
-from collections.abc import Callable, Coroutine, Mapping, Set as AbstractSet
-from typing import Any, Literal, NamedTuple, Protocol
 
 from .errors import PendoLoadError
-from .filters import EventFilter, destination_enabled
-from .mapping import PendoCall
+from .filters import destination_enabled
+
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Callable, Coroutine, Mapping, Set as AbstractSet
+    from typing import Any, Literal, Protocol, TypeAlias
+
+    from .filters import EventFilter
+    from .mapping import PendoCall
+
+    AgentState: TypeAlias = Literal["idle", "loading", "ready", "failed"]
+
+    class AgentPort(Protocol):
+        """What the destination needs from the page. ``_browser.BrowserAgent`` is the real one."""
+
+        def start(self, plan: "AgentPlan") -> None:
+            """Adopt or install ``window.pendo``, have it initialized, and load the script unless loaded."""
+
+        def poll(self) -> tuple[AgentState, str | None]:
+            """``("ready", None)``, ``("loading", None)`` or ``("failed", reason)``."""
+
+        def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
+            """Call ``window.pendo[method](...arguments)`` per JSON argument list, in order; ``None`` if all went
+            through, else ``(index, error)`` of the first that threw (later ones were not made)."""
+
+        def enable_debugging(self) -> bool:
+            """Turn on Pendo's debugging; ``False`` while the agent cannot yet (it is still settling in)."""
+
+    Notify: TypeAlias = Callable[[str, dict[str, Any]], None]
+    Schedule: TypeAlias = Callable[[Coroutine[Any, Any, None]], object]
+    FlushSoon: TypeAlias = Callable[[Callable[[], None]], object]
+except ImportError:
+    pass
 
 logger = logging.getLogger("pyodide_pendo")
 
-AgentState = Literal["idle", "loading", "ready", "failed"]
 POLL_INTERVAL = 0.025
 DEBUGGING_ATTEMPTS = 50
 FLUSH_AT = 100  # batched calls handed to the agent without waiting for the end of the task
 
 
-class AgentPlan(NamedTuple):
+class AgentPlan:
     """How to bring the agent up: which script, and the options for ``pendo.initialize``.
 
     ``initialize_options`` is ``None`` when the early-start script initialized the page's agent before
@@ -45,28 +69,15 @@ class AgentPlan(NamedTuple):
     takes Python's identity and the stored traits.
     """
 
-    script_url: str
-    script_is_module: bool
-    initialize_options: dict[str, Any] | None
-    debug: bool = False
-    identify_options: dict[str, Any] | None = None
+    __slots__ = ("script_url", "script_is_module", "initialize_options", "debug", "identify_options")
 
-
-class AgentPort(Protocol):
-    """What the destination needs from the page. ``_browser.BrowserAgent`` is the real one."""
-
-    def start(self, plan: AgentPlan) -> None:
-        """Adopt or install ``window.pendo``, have it initialized, and load the script unless loaded."""
-
-    def poll(self) -> tuple[AgentState, str | None]:
-        """``("ready", None)``, ``("loading", None)`` or ``("failed", reason)``."""
-
-    def call_each(self, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
-        """Call ``window.pendo[method](...arguments)`` per JSON argument list, in order; ``None`` if all went
-        through, else ``(index, error)`` of the first that threw (later ones were not made)."""
-
-    def enable_debugging(self) -> bool:
-        """Turn on Pendo's debugging; ``False`` while the agent cannot yet (it is still settling in)."""
+    def __init__(self, script_url: str, script_is_module: bool, initialize_options: dict[str, Any] | None,
+                 debug: bool = False, identify_options: dict[str, Any] | None = None) -> None:
+        self.script_url = script_url
+        self.script_is_module = script_is_module
+        self.initialize_options = initialize_options
+        self.debug = debug
+        self.identify_options = identify_options
 
 
 class DeliveryStats:
@@ -85,15 +96,14 @@ class DeliveryStats:
         return dict(self.__dict__)
 
 
-Notify = Callable[[str, dict[str, Any]], None]
 MESSAGE_KINDS = frozenset({"delivered", "undelivered", "dropped", "filtered"})  # notifications with the message
-Schedule = Callable[[Coroutine[Any, Any, None]], object]
-FlushSoon = Callable[[Callable[[], None]], object]
 
 
 def _schedule_on_event_loop(coroutine: Coroutine[Any, Any, None]) -> object:
-    """Pyodide's WebLoop runs tasks without a running loop in Python's sense, so ``ensure_future`` is enough."""
-    return asyncio.ensure_future(coroutine)
+    """Pyodide's WebLoop runs tasks without a running loop in Python's sense, so ``ensure_future`` is enough;
+    MicroPython has only ``create_task``, which its browser event loop runs the same way."""
+    ensure_future = getattr(asyncio, "ensure_future", None)
+    return ensure_future(coroutine) if ensure_future is not None else asyncio.create_task(coroutine)
 
 
 def _flush_at_once(flush: Callable[[], None]) -> None:
@@ -101,13 +111,17 @@ def _flush_at_once(flush: Callable[[], None]) -> None:
     flush()
 
 
-class _Delivery(NamedTuple):
+class _Delivery:
     """A message's agent calls as (method, JSON arguments), taken at the call; the message itself only if a
     callback or listener wants it."""
 
-    calls: list[tuple[str, str]]
-    message: dict[str, Any] | None
-    callback: Callable[[dict[str, Any]], object] | None
+    __slots__ = ("calls", "message", "callback")
+
+    def __init__(self, calls: list[tuple[str, str]], message: dict[str, Any] | None,
+                 callback: Callable[[dict[str, Any]], object] | None) -> None:
+        self.calls = calls
+        self.message = message
+        self.callback = callback
 
 
 class PendoDestination:
@@ -123,7 +137,7 @@ class PendoDestination:
         self.flush_soon = flush_soon
         self.listened = listened  # the kinds someone listens to: payloads are built only for these
         self.stats = DeliveryStats()
-        self._queue: deque[_Delivery] = deque()
+        self._queue: list[_Delivery] = []  # while the agent loads; taken whole, never one by one
         self._batch: list[_Delivery] = []
         self._flush_pending = False
         self._plan: AgentPlan | None = None
@@ -160,11 +174,11 @@ class PendoDestination:
             self._fail(reason or "the Pendo agent failed")
 
     async def _watch(self) -> None:
-        deadline = time.monotonic() + self.ready_timeout
+        deadline = time.time() + self.ready_timeout  # MicroPython has no time.monotonic
         while self.state == "loading":
             await asyncio.sleep(POLL_INTERVAL)
             self._check()
-            if self.state == "loading" and time.monotonic() >= deadline:
+            if self.state == "loading" and time.time() >= deadline:
                 assert self._plan is not None
                 self._fail(f"the Pendo agent from {self._plan.script_url} was not ready within "
                            f"{self.ready_timeout:g} s: it was blocked (an ad blocker, a network or content policy) "
@@ -189,9 +203,8 @@ class PendoDestination:
     def stop_sending(self, reason: str) -> int:
         """Consent withdrawn: calls not yet handed to the agent are filtered (how many is returned), what was
         handed is flushed, and the agent stops capturing and sending its own events."""
-        waiting = [*self._queue, *self._batch]
-        self._queue.clear()
-        self._batch.clear()
+        waiting = self._queue + self._batch
+        self._queue, self._batch = [], []
         self.stats.waiting -= len(waiting)
         for delivery in waiting:
             self.stats.filtered += 1
@@ -230,8 +243,7 @@ class PendoDestination:
         assert self._plan is not None
         if self._plan.debug:
             self.schedule(self._enable_debugging())
-        queued = list(self._queue)
-        self._queue.clear()
+        queued, self._queue = self._queue, []
         self.stats.waiting -= len(queued)
         if queued:
             self._send(queued)
@@ -239,11 +251,11 @@ class PendoDestination:
 
     def _fail(self, reason: str) -> None:
         self._set_state("failed", reason)
-        undelivered = len(self._queue)
-        while self._queue:
-            delivery = self._queue.popleft()
+        queued, self._queue = self._queue, []
+        for delivery in queued:
             self.stats.waiting -= 1
             self._undelivered(delivery, reason)
+        undelivered = len(queued)
         self._warn_failure(reason, undelivered)
         self._settle(self.load_error())
 

@@ -5,20 +5,26 @@ calls, but lists are *replaced*, not merged by index as RudderStack does (rudder
 then ``["c"]`` gave ``["c", "b"]``); identify with another user id first resets user and group.
 """
 
-from __future__ import annotations
-
 import os
-from typing import Any, NamedTuple
 
-from .persistence import ANONYMOUS_ID, GROUP_ID, GROUP_TRAITS, USER_ID, USER_TRAITS, IdentityStore
-from .values import JSONValue
+from .persistence import ANONYMOUS_ID, GROUP_ID, GROUP_TRAITS, USER_ID, USER_TRAITS
 
-JSONObject = dict[str, JSONValue]
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    from .persistence import IdentityStore
+    from .values import JSONValue
+
+    JSONObject: TypeAlias = dict[str, JSONValue]
+except ImportError:
+    pass
 
 
 def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
     """A new dict: ``update`` over ``base``, nested dicts merged, everything else replaced."""
-    merged = {**base, **update}
+    merged = dict(base)
+    merged.update(update)
     for key, value in update.items():
         if type(value) is dict:
             current = base.get(key)
@@ -28,20 +34,31 @@ def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
 
 
 class _RandomPool:
-    """``os.urandom`` bytes drawn 4 KiB at a time: in Pyodide each draw is a call into the page."""
+    """Random bytes drawn 4 KiB at a time from ``source``: ``os.urandom`` (in Pyodide each draw is a call into
+    the page's crypto). MicroPython has no ``os.urandom``, and its ``random`` module is a 32-bit-seeded
+    generator, too few sequences for ids that must not collide across visitors: there the browser bridge
+    gives the page's ``crypto.getRandomValues`` (``use_random_source``) before the first id is made."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Callable[[int], bytes] | None) -> None:
+        self.source = source
         self._pool = b""
         self._offset = 0
 
     def take(self, count: int) -> bytes:
         if self._offset + count > len(self._pool):
-            self._pool, self._offset = os.urandom(4096), 0
+            if self.source is None:
+                raise RuntimeError("no source of random bytes: call use_random_source() first")
+            self._pool, self._offset = self.source(4096), 0
         self._offset += count
         return self._pool[self._offset - count:self._offset]
 
 
-_random_pool = _RandomPool()
+_random_pool = _RandomPool(getattr(os, "urandom", None))
+
+
+def use_random_source(source: Callable[[int], bytes]) -> None:
+    """Draw ids' random bytes from ``source(count)`` from now on."""
+    _random_pool.source = source
 
 
 def random_uuid() -> str:
@@ -60,12 +77,25 @@ def new_anonymous_id() -> str:
     return random_uuid()
 
 
-class IdentitySnapshot(NamedTuple):
-    anonymous_id: str
-    user_id: str | None
-    user_traits: JSONObject
-    group_id: str | None
-    group_traits: JSONObject
+class IdentitySnapshot:
+    """The identity at one moment. Never changed in place: ``replace`` makes a new one, so a waiting call
+    keeps the identity it was made with."""
+
+    __slots__ = ("anonymous_id", "user_id", "user_traits", "group_id", "group_traits")
+
+    def __init__(self, anonymous_id: str, user_id: str | None, user_traits: JSONObject, group_id: str | None,
+                 group_traits: JSONObject) -> None:
+        self.anonymous_id = anonymous_id
+        self.user_id = user_id
+        self.user_traits = user_traits
+        self.group_id = group_id
+        self.group_traits = group_traits
+
+    def replace(self, **changes: Any) -> "IdentitySnapshot":
+        """A copy with ``changes`` (field name → new value)."""
+        fields = {name: getattr(self, name) for name in IdentitySnapshot.__slots__}
+        fields.update(changes)
+        return IdentitySnapshot(**fields)
 
 
 STORAGE_KEYS = {"anonymous_id": ANONYMOUS_ID, "user_id": USER_ID, "user_traits": USER_TRAITS, "group_id": GROUP_ID,
@@ -113,20 +143,20 @@ class Identity:
                     for name in owned:
                         if name not in values and not self._store.holds(STORAGE_KEYS[name]):
                             values[name] = None if name == "group_id" else {}
-            self.current = self.current._replace(**values)
+            self.current = self.current.replace(**values)
         return self.current
 
     def _change(self, **changes: Any) -> IdentitySnapshot:
         writes = {STORAGE_KEYS[name]: value for name, value in changes.items() if getattr(self.current, name) != value}
         if writes:
             self._store.write(writes)
-        self.current = self.current._replace(**changes)
+        self.current = self.current.replace(**changes)
         return self.current
 
     def identify(self, user_id: str | None, traits: JSONObject) -> IdentitySnapshot:
         current = self.refresh()
         if user_id is not None and current.user_id is not None and user_id != current.user_id:
-            current = current._replace(user_id=None, user_traits={}, group_id=None, group_traits={})
+            current = current.replace(user_id=None, user_traits={}, group_id=None, group_traits={})
         return self._change(user_id=user_id or current.user_id, user_traits=deep_merge(current.user_traits, traits),
                             group_id=current.group_id, group_traits=current.group_traits)
 

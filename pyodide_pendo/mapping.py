@@ -9,30 +9,34 @@ for anonymous visitors, so ``get_anonymous_id()`` and Pendo agree. Without a gro
 stored for an earlier user, shared by every tab).
 """
 
-from __future__ import annotations
+from .values import is_mapping, json_text
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
+    from collections.abc import Mapping
+    from typing import Any
 
-from .identity import IdentitySnapshot
-from .pendo_sanitize import PendoSanitizer
-from .values import JSONValue, json_text
+    from .identity import IdentitySnapshot
+    from .pendo_sanitize import PendoSanitizer
+    from .values import JSONValue
+except ImportError:
+    pass
 
 ANONYMOUS_PREFIX = "_PENDO_T_"
 PARENT_ACCOUNT_TRAIT = "parentAccount"
 
 
-class PendoCall(NamedTuple):
+class PendoCall:
     """One call on ``window.pendo``: ``method`` and its JSON-ready arguments."""
 
-    method: str
-    arguments: tuple[JSONValue, ...] = ()
+    __slots__ = ("method", "arguments")
+
+    def __init__(self, method: str, arguments: tuple[JSONValue, ...] = ()) -> None:
+        self.method = method
+        self.arguments = arguments
 
     def arguments_json(self) -> str:
         """The arguments as JSON text: what crosses into JavaScript (one string, no proxies)."""
         return json_text(self.arguments)
-
-
 
 
 def visitor_id(user_id: str | None, anonymous_id: str) -> str:
@@ -47,7 +51,9 @@ class PendoMapper:
         if identifier is None:
             return {}
         # The id goes through the sanitizer too, for Pendo's visitor-id length check; it wins over a trait "id".
-        return self._sanitizer.metadata({**traits, "id": identifier}, kind=kind)
+        metadata = dict(traits)
+        metadata["id"] = identifier
+        return self._sanitizer.metadata(metadata, kind=kind)
 
     def identity(self, user_id: str | None, anonymous_id: str, user_traits: Mapping[str, Any],
                  group_id: str | None, group_traits: Mapping[str, Any]) -> dict[str, JSONValue]:
@@ -58,7 +64,7 @@ class PendoMapper:
             "visitor": self._metadata(visitor_id(user_id, anonymous_id), user_traits, "visitor"),
             "account": {"id": None} if group_id is None else self._metadata(group_id, account_traits, "account"),
         }
-        if isinstance(parent, Mapping) and parent.get("id") not in (None, ""):
+        if is_mapping(parent) and parent.get("id") not in (None, ""):
             parent_traits = dict(parent)
             parent_id = str(parent_traits.pop("id"))
             options["parentAccount"] = self._metadata(parent_id, parent_traits, "parentAccount")

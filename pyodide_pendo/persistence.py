@@ -6,18 +6,27 @@ on the top-level domain (the shortest suffix that takes a test cookie); localSto
 v3's storejs writes them. Browser objects are passed in, so this runs under CPython.
 """
 
-from __future__ import annotations
-
 import base64
-import binascii
 import json
-from typing import TYPE_CHECKING, Any, Final, Protocol
-from urllib.parse import quote, unquote
 
-from .values import MAX_NESTING, JSONValue, Warn
+from .values import MAX_NESTING, json_text
 
-if TYPE_CHECKING:
+try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
     from collections.abc import Callable
+    from typing import Any, Final, Protocol
+
+    from .values import JSONValue, Warn
+
+    class KeyValueStore(Protocol):
+        """Where identity values live: cookies, localStorage or memory, as in RudderStack v3."""
+
+        def get(self, key: str) -> str | None: ...
+
+        def set(self, key: str, value: str) -> None: ...
+
+        def remove(self, key: str) -> None: ...
+except ImportError:
+    pass
 
 # RudderStack v3's storage keys for the identity values both SDKs share.
 ANONYMOUS_ID: Final = "rl_anonymous_id"
@@ -39,15 +48,40 @@ LEGACY_ENCRYPTED_PREFIX: Final = "RudderEncrypt:"
 COOKIE_MAX_AGE_SECONDS: Final = 365 * 24 * 60 * 60
 # The cookie RudderStack v3 sets and removes while it looks for the top-level domain.
 TOP_DOMAIN_TEST_COOKIE: Final = "__tld__"
-# encodeURIComponent leaves these unescaped (besides letters and digits), so the cookies match byte for byte.
-_URI_COMPONENT_SAFE: Final = "-_.!~*'()"
+# What encodeURIComponent leaves unescaped, so the cookies match RudderStack's byte for byte.
+_URI_COMPONENT_SAFE: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()")
+_HEX_DIGITS: Final = "0123456789abcdefABCDEF"
+
+
+def uri_encode(text: str) -> str:
+    """JavaScript's ``encodeURIComponent``: UTF-8 bytes, ``%XX`` for all but letters, digits and ``-_.!~*'()``."""
+    return "".join(chr(byte) if byte in _URI_COMPONENT_SAFE else "%{:02X}".format(byte)
+                   for byte in text.encode("utf-8"))
+
+
+def uri_decode(text: str) -> str:
+    """``%XX`` escapes decoded as UTF-8, as a browser reads cookies; a ``%`` that starts no escape stays, and
+    escapes that are not UTF-8 leave the text as it is (it is then unreadable further on)."""
+    if "%" not in text:
+        return text
+    parts = text.split("%")
+    decoded = bytearray(parts[0].encode("utf-8"))
+    for part in parts[1:]:
+        if len(part) >= 2 and part[0] in _HEX_DIGITS and part[1] in _HEX_DIGITS:
+            decoded.append(int(part[:2], 16))
+            decoded.extend(part[2:].encode("utf-8"))
+        else:
+            decoded.extend(b"%" + part.encode("utf-8"))
+    try:
+        return decoded.decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def encode_value(value: JSONValue) -> str:
     """Encode ``value`` exactly as RudderStack v3 stores it, so its SDK can read what we write."""
     # JSON.stringify's form: no spaces, non-ASCII characters left as they are (then encoded as UTF-8).
-    json_text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return ENCODED_PREFIX + base64.b64encode(json_text.encode("utf-8")).decode("ascii")
+    return ENCODED_PREFIX + base64.b64encode(json_text(value).encode("utf-8")).decode("ascii")
 
 
 def decode_value(text: str) -> JSONValue:
@@ -57,18 +91,18 @@ def decode_value(text: str) -> JSONValue:
     """
     if text.startswith(LEGACY_ENCRYPTED_PREFIX):
         raise ValueError("it is AES-encrypted by RudderStack's v1.1 SDK, which this package does not read")
-    json_text = text
+    stored_json = text
     if text.startswith(ENCODED_PREFIX):
-        payload = text.removeprefix(ENCODED_PREFIX)
+        payload = text[len(ENCODED_PREFIX):]
         # atob accepts base64 without its "=" padding; b64decode needs it.
         padded_payload = payload + "=" * (-len(payload) % 4)
         try:
-            json_text = base64.b64decode(padded_payload, validate=True).decode("utf-8")
-        except binascii.Error as error:
-            raise ValueError(f"its {ENCODED_PREFIX} payload is not valid base64 ({error})") from error
-        except UnicodeDecodeError as error:
+            stored_json = base64.b64decode(padded_payload, validate=True).decode("utf-8")
+        except UnicodeError as error:  # before ValueError, which it is too
             raise ValueError(f"its {ENCODED_PREFIX} payload is not UTF-8 text ({error})") from error
-    return _bounded_json(json_text)
+        except ValueError as error:  # binascii.Error (MicroPython has no binascii.Error)
+            raise ValueError(f"its {ENCODED_PREFIX} payload is not valid base64 ({error})") from error
+    return _bounded_json(stored_json)
 
 
 def _bounded_json(text: str) -> JSONValue:
@@ -106,16 +140,6 @@ def _nesting_depth(text: str) -> int:
         elif character in "]}":
             depth -= 1
     return deepest
-
-
-class KeyValueStore(Protocol):
-    """Where identity values live: cookies, localStorage or memory, as in RudderStack v3."""
-
-    def get(self, key: str) -> str | None: ...
-
-    def set(self, key: str, value: str) -> None: ...
-
-    def remove(self, key: str) -> None: ...
 
 
 class MemoryStore:
@@ -156,7 +180,7 @@ class LocalStorageStore:
         return unquoted if isinstance(unquoted, str) else stored_text
 
     def set(self, key: str, value: str) -> None:
-        self._local_storage.setItem(key, json.dumps(value, ensure_ascii=False))
+        self._local_storage.setItem(key, json_text(value))
 
     def remove(self, key: str) -> None:
         self._local_storage.removeItem(key)
@@ -191,9 +215,9 @@ class CookieStore:
             values: dict[str, str | None] = dict.fromkeys(keys)
             for pair in header.split(";"):
                 name, _, value = pair.strip().partition("=")
-                name = unquote(name)
+                name = uri_decode(name)
                 if name in values:
-                    values[name] = unquote(value)  # the last of duplicate names wins, as in v3
+                    values[name] = uri_decode(value)  # the last of duplicate names wins, as in v3
             self._header, self._values = header, values
         return dict(self._values)
 
@@ -206,7 +230,7 @@ class CookieStore:
 
     def _write(self, key: str, value: str, max_age: int) -> None:
         attributes = [
-            f"{quote(key, safe=_URI_COMPONENT_SAFE)}={quote(value, safe=_URI_COMPONENT_SAFE)}",
+            f"{uri_encode(key)}={uri_encode(value)}",
             f"Max-Age={max_age}",
             "Path=/",
         ]
@@ -226,8 +250,8 @@ def _read_cookie(cookie_header: str, name: str) -> str | None:
     value: str | None = None
     for pair in cookie_header.split(";"):
         pair_name, _, pair_value = pair.strip().partition("=")
-        if unquote(pair_name) == name:
-            value = unquote(pair_value)
+        if uri_decode(pair_name) == name:
+            value = uri_decode(pair_value)
     return value
 
 
@@ -381,7 +405,8 @@ class IdentityStore:
         if not self._warned_write:
             self._warned_write = True
             sizes = ", ".join(f"{key} ({len(wanted[key] or ''):,} characters)" for key in lost)
-            self._warn(f"The browser did not keep {sizes} in storage{': ' + failure if failure else ''} (a cookie "
+            why = ": " + failure if failure else ""  # outside the f-string: MicroPython reads its ':' as a format
+            self._warn(f"The browser did not keep {sizes} in storage{why} (a cookie "
                        "over 4 KB, a cookie domain the browser refuses, or storage that is full or blocked). The "
                        "identity is kept in memory for this page only and will not survive a reload; the older "
                        "stored value was removed so it cannot come back. Later such writes are not warned about.")

@@ -19,6 +19,8 @@ from tests.browser.conftest import RESULT_TIMEOUT_MS, assert_pendo_received_the_
     ("pyscript-py-config.html", "main"),  # <py-config>
     ("pyscript-toml.html", "main"),  # config="./pyscript.toml"
     ("worker.html", "worker"),  # <script type="py" worker config='{…}'>
+    ("mpy-config-attribute.html", "main"),  # <script type="mpy" config='{…}'>: MicroPython
+    ("mpy-worker.html", "worker"),  # <script type="mpy" worker config='{…}'>
 ])
 def test_a_pyscript_page_delivers_to_pendo(open_page, pendo, page_name, thread):
     opened = open_page(page_name)
