@@ -138,7 +138,7 @@ class Analytics:
         environment, store, agent, flush_soon, early = self._parts(config)
         self._config = config
         self._early = early
-        self._identity = Identity(IdentityStore(store, self._warn),
+        self._identity = Identity(IdentityStore(store, self._warn, flush_soon),
                                   early.anonymous_id if early is not None and early.started else None)
         if early is not None:
             current = self._identity.current

@@ -309,21 +309,34 @@ class IdentityStore:
     comes back after a reload, and the value lives on in memory for this page, with one warning per page.
     """
 
-    def __init__(self, store: KeyValueStore, warn: Warn) -> None:
+    def __init__(self, store: KeyValueStore, warn: Warn,
+                 at_end_of_task: Callable[[Callable[[], None]], object] | None = None) -> None:
+        """``at_end_of_task(callback)``, in a page, runs ``callback`` once the running code returns to the event
+        loop: the storage is then read once per task, not once per call (Chromium's ``document.cookie`` getter
+        costs tens of microseconds, and no other tab's script can run inside our task). Without it (no page),
+        every ``changes()`` reads the storage."""
         self._store = store
         self._warn = warn
+        self._at_end_of_task = at_end_of_task
+        self._read_in_this_task = False
         self._known: dict[str, str | None] = dict.fromkeys(IDENTITY_KEYS)
         self._warned_read = self._warned_write = False
 
     def read_all(self) -> dict[str, JSONValue | None]:
         """Every identity value as stored now; an unreadable one is reported and ``None``, never raised."""
         self._known = dict.fromkeys(IDENTITY_KEYS, "")  # nothing known yet: everything counts as changed
+        self._read_in_this_task = False
         values: dict[str, JSONValue | None] = dict.fromkeys(IDENTITY_KEYS)
         values.update(self.changes())
         return values
 
     def changes(self) -> dict[str, JSONValue | None]:
         """The values whose stored text changed since we last read or wrote them (another tab wrote them)."""
+        if self._read_in_this_task:
+            return {}
+        if self._at_end_of_task is not None:
+            self._read_in_this_task = True
+            self._at_end_of_task(self._task_ended)
         stored = self._get_all()
         if stored is None:
             return {}
@@ -333,6 +346,9 @@ class IdentityStore:
                 self._known[key] = text
                 changed[key] = self._decode(key, text)
         return changed
+
+    def _task_ended(self) -> None:
+        self._read_in_this_task = False
 
     def holds(self, key: str) -> bool:
         """Whether ``key`` was stored when last read or written (not, e.g., a value kept in memory only)."""

@@ -10,8 +10,10 @@ from pyodide_pendo import Analytics
 from pyodide_pendo.persistence import (
     ANONYMOUS_ID,
     GROUP_ID,
+    IDENTITY_KEYS,
     USER_ID,
     USER_TRAITS,
+    IdentityStore,
     MemoryStore,
     encode_value,
     usable_store,
@@ -237,3 +239,29 @@ def test_an_unreadable_anonymous_id_is_replaced_and_the_warning_says_so(caplog) 
         page = tab(store)
     assert store.get(ANONYMOUS_ID) == encode_value(page.get_anonymous_id())
     assert "Ignoring the stored 'rl_anonymous_id'" in caplog.text and "a new anonymousId replaces it" in caplog.text
+
+
+def test_in_a_page_the_storage_is_read_once_per_task_not_once_per_call() -> None:
+    """Chromium's document.cookie getter is costly, and no other tab's script runs inside our task."""
+
+    class CountingStore(MemoryStore):
+        reads = 0
+
+        def get(self, key: str) -> str | None:
+            CountingStore.reads += 1
+            return super().get(key)
+
+    store, task_ends = CountingStore(), []
+    stored = IdentityStore(store, lambda text: None, task_ends.append)
+    stored.read_all()
+    task_ends.pop()()  # load()'s task ended
+    reads_before = CountingStore.reads
+
+    stored.changes()
+    stored.changes()
+    assert CountingStore.reads == reads_before + len(IDENTITY_KEYS)  # only the first call of the task reads
+    assert len(task_ends) == 1
+
+    store.set(USER_ID, encode_value("written-by-another-tab"))
+    task_ends.pop()()  # the task ended: the next call reads again, and sees the other tab's write
+    assert stored.changes() == {USER_ID: "written-by-another-tab"}
