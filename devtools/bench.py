@@ -327,7 +327,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
          "met": leaks["hiwire_keys_delta"] == 0 and leaks["pyproxies_delta"] == 0},
         *({"target": f"navigation → Pendo's first event, {condition}: early start ≤ {FIRST_EVENT_RATIO_LIMIT}× "
                      "Pendo's snippet", "figure": figures["early_over_snippet"], "met": figures["target_met"]}
-          for condition, figures in results["first_event"].items()),
+          for condition, figures in results.get("first_event", {}).items()),
     ]
 
 
@@ -394,7 +394,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="also time each pipeline stage alone, and run Chrome's CPU profiler over track batches")
     parser.add_argument("--first-event-runs", type=int, default=5,
-                        help="fresh pages per variant and condition for navigation → Pendo's first event")
+                        help="fresh pages per variant and condition for navigation → Pendo's first event "
+                             "(0 leaves it out)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON figures go")
     options = parser.parse_args()
 
@@ -424,8 +425,9 @@ def main() -> None:
             if opened.edge.violations:
                 raise SystemExit(f"requests left the machine: {opened.edge.violations}")
             opened.context.close()
-            print(f"first event: {options.first_event_runs} fresh pages per variant and condition", flush=True)
-            results["first_event"] = measure_first_event(browser, options.first_event_runs)
+            if options.first_event_runs:
+                print(f"first event: {options.first_event_runs} fresh pages per variant and condition", flush=True)
+                results["first_event"] = measure_first_event(browser, options.first_event_runs)
             browser.close()
     finally:
         server.stop()
@@ -440,7 +442,8 @@ def main() -> None:
           f"{info['nproc']} × {info['cpu_model']}; load average {info['load_average_at_start'][0]:.1f} at start, "
           f"{info['load_average_at_end'][0]:.1f} at end\n")
     print(table(results))
-    print("\n" + first_event_table(results["first_event"], options.first_event_runs))
+    if "first_event" in results:
+        print("\n" + first_event_table(results["first_event"], options.first_event_runs))
     if "profile_stages_us" in results:
         print("\n" + profile_table(results["profile_stages_us"], results["profile_cpu_us"]))
     print()
