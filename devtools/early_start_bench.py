@@ -8,6 +8,7 @@ Variants, each a fresh page of a returning visitor whose RudderStack cookies say
 - **early start, PyScript + Pyodide**: ``pyodide-pendo-early.js`` first in ``<head>``, then a PyScript page whose
   Python loads, identifies and tracks as soon as it runs.
 - **PyScript without early start**: the same page without that script: Pendo starts when ``load()`` runs.
+- **early start, PyScript + MicroPython**: the early-start page with ``type="mpy"``, the same Python.
 
 The stack is the offline demo's: PyScript and Pyodide from npm, the real agent through ``web/pendo-agent.mjs``
 (all three variants load the same agent file), and ``devtools.demo``'s server as Pendo's data host, so
@@ -49,7 +50,9 @@ TARGET_RATIO = 1.25  # early start ÷ snippet, in every condition (issue 11)
 SNIPPET = "snippet"
 EARLY = "early start, PyScript + Pyodide"
 WITHOUT = "PyScript without early start"
-VARIANTS = (SNIPPET, EARLY, WITHOUT)
+EARLY_MICROPYTHON = "early start, PyScript + MicroPython"
+VARIANTS = (SNIPPET, EARLY, WITHOUT, EARLY_MICROPYTHON)
+INTERPRETERS = {"py": "../pyodide/pyodide.mjs", "mpy": "../micropython/micropython.mjs"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,12 @@ def pages(built_pages: Path, origin: str) -> dict[str, str]:
     """Each variant's page (from the assembled site, where the wheel's URL is filled in), for this origin: the
     agent's data host is the demo server."""
     pendo_options = {"dataHost": origin}
-    pyscript = (built_pages / "pyscript-app.html").read_text()
+    template = (built_pages / "pyscript-app.html").read_text()
+
+    def pyscript(script_type: str, head: str) -> str:
+        return (template.replace("@SCRIPT_TYPE@", script_type).replace("@INTERPRETER@", INTERPRETERS[script_type])
+                .replace("@EARLY_START@", head))
+
     early_tag = (f'<script src="../pyodide-pendo-early.js" data-api-key="{API_KEY}" data-agent-url="/pendo-agent.mjs" '
                  f'data-pendo-options="{html.escape(json.dumps(pendo_options))}"></script>\n'
                  '  <link rel="modulepreload" href="/pendo-agent.mjs">\n'
@@ -87,8 +95,8 @@ def pages(built_pages: Path, origin: str) -> dict[str, str]:
     initialize = {"apiKey": API_KEY, "visitor": {"id": RETURNING_VISITOR["rl_user_id"]},
                   "account": {"id": RETURNING_VISITOR["rl_group_id"]}, **pendo_options}
     snippet = (built_pages / "snippet.html").read_text().replace("@INITIALIZE@", json.dumps(initialize))
-    return {SNIPPET: snippet, EARLY: pyscript.replace("@EARLY_START@", early_tag),
-            WITHOUT: pyscript.replace("@EARLY_START@", "")}
+    return {SNIPPET: snippet, EARLY: pyscript("py", early_tag), WITHOUT: pyscript("py", ""),
+            EARLY_MICROPYTHON: pyscript("mpy", early_tag)}
 
 
 @dataclass(frozen=True)
