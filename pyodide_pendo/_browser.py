@@ -9,8 +9,8 @@ costs 40 to 100 more (Pyodide inspects each new proxy), so objects used on every
 ``PageCalls`` keeps per-call results in JavaScript.
 """
 
-import base64
 import json
+import sys
 
 from .config import UrlParts
 from .early_start import RECORD_NAME
@@ -34,6 +34,118 @@ SWALLOWING_METHODS = frozenset({"identify", "updateOptions", "pageLoad", "track"
 STORAGE_PROBE = '["pyodide_pendo_probe"]'  # localStorage.getItem's arguments, as JSON
 STORAGE_BROKE = ("the page's localStorage throws since the agent started, and the agent then loses the call's event "
                  "(it reads its stored account there and catches the error itself)")
+# MicroPython 1.28 does not turn an exception thrown by JavaScript into a Python one: it unwinds through
+# Python frames past every ``except`` and ``finally``, and leaves the interpreter unable to raise again. There,
+# every page call that can throw goes through ``ThrowCatcher``.
+JS_THROWS_BECOME_PYTHON_EXCEPTIONS = sys.implementation.name != "micropython"
+# ``(target, name, lists, construct)``: ``target[name](...list)`` (``new target[name](...list)`` if
+# ``construct``) for each list, each result stored in its place; on a throw, ``[index, "Name: message"]``.
+# Looked up by name on the page side: MicroPython hands JavaScript a wrapper for a page function, not the
+# function (a wrapper cannot be constructed). A plain function: in MicroPython 1.28 an exception that crosses
+# a built-in (``Array.from``, ``dispatchEvent``, a ``Promise`` executor) breaks the interpreter even if caught.
+CALL_EACH_SOURCE = (
+    "for (let i = 0; i < lists.length; i++) {"
+    " try { lists[i] = construct ? Reflect.construct(target[name], lists[i])"
+    " : Reflect.apply(target[name], target, lists[i]); }"
+    " catch (error) { return [i, String(error)]; } }"
+    " return null;"
+)
+
+
+class JavaScriptError(Exception):
+    """What page JavaScript threw, caught on the page side by ``ThrowCatcher`` (MicroPython)."""
+
+
+class ThrowCatcher:
+    """Page calls that catch what the page throws on the page side, so that it never reaches MicroPython.
+
+    The one helper is made with the page's ``Function``, so the page must allow ``'unsafe-eval'``, which
+    PyScript needs anyway. In a PyScript worker, page calls cross PyScript's bridge, which throws again in the
+    worker what the page threw: there a throwing page still breaks the interpreter (README: MicroPython).
+    """
+
+    def __init__(self, window: Any) -> None:
+        # The window object itself: MicroPython's ``js`` module stands for it but cannot be passed to JavaScript.
+        window = window.window
+        self.window = window
+        self._call_each = window.Function.new("target", "name", "lists", "construct", CALL_EACH_SOURCE)
+
+    def each(self, target: Any, name: str, argument_lists: Any, construct: bool = False) -> tuple[int, str] | None:
+        """``target[name](...arguments)`` for each of the JS array ``argument_lists`` (each result is left in
+        its place); on a throw, stops and returns (index of the call that threw, what it threw)."""
+        failure = self._call_each(target, name, argument_lists, construct)
+        if failure is None:
+            return None
+        return failure[0], _as_text(failure[1])
+
+    def call(self, target: Any, name: str, *arguments: Any) -> Any:
+        """``target[name](...arguments)``'s result; raises ``JavaScriptError`` if it threw."""
+        return self._one(target, name, arguments, False)
+
+    def new(self, class_name: str, *arguments: Any) -> Any:
+        """``new window[class_name](...arguments)``; raises ``JavaScriptError`` if it threw."""
+        return self._one(self.window, class_name, arguments, True)
+
+    def get(self, target: Any, name: str) -> Any:
+        """``target[name]``; raises ``JavaScriptError`` if its getter threw."""
+        return self.call(self.window.Reflect, "get", target, name)
+
+    def set(self, target: Any, name: str, value: Any) -> None:
+        """``target[name] = value``; raises ``JavaScriptError`` if its setter threw."""
+        self.call(self.window.Reflect, "set", target, name, value)
+
+    def _one(self, target: Any, name: str, arguments: tuple[Any, ...], construct: bool) -> Any:
+        window = self.window
+        lists = window.Array.of(window.Array.of(*arguments))
+        failure = self.each(target, name, lists, construct)
+        if failure is not None:
+            raise JavaScriptError(failure[1])
+        return lists[0]
+
+
+class _CaughtDocument:
+    """``document.cookie`` through a ``ThrowCatcher``: what persistence's ``CookieStore`` reads and writes."""
+
+    def __init__(self, catcher: ThrowCatcher, document: Any) -> None:
+        self._catcher = catcher
+        self._document = document
+
+    @property
+    def cookie(self) -> Any:
+        return self._catcher.get(self._document, "cookie")
+
+    @cookie.setter
+    def cookie(self, value: str) -> None:
+        self._catcher.set(self._document, "cookie", value)
+
+
+class _CaughtStorage:
+    """``localStorage``'s methods through a ``ThrowCatcher``: what persistence's ``LocalStorageStore`` calls."""
+
+    def __init__(self, catcher: ThrowCatcher, storage: Any) -> None:
+        self._catcher = catcher
+        self._storage = storage
+
+    def getItem(self, key: str) -> Any:  # noqa: N802 (the Storage API's name)
+        return self._catcher.call(self._storage, "getItem", key)
+
+    def setItem(self, key: str, value: str) -> None:  # noqa: N802
+        self._catcher.call(self._storage, "setItem", key, value)
+
+    def removeItem(self, key: str) -> None:  # noqa: N802
+        self._catcher.call(self._storage, "removeItem", key)
+
+
+_page_catcher: ThrowCatcher | None = None
+
+
+def throw_catcher(window: Any) -> ThrowCatcher | None:
+    """The page's ``ThrowCatcher`` where JavaScript throws do not become Python exceptions (MicroPython), else
+    ``None``: Pyodide raises a ``JsException``, and direct calls cost less."""
+    global _page_catcher
+    if _page_catcher is None and not JS_THROWS_BECOME_PYTHON_EXCEPTIONS:
+        _page_catcher = ThrowCatcher(window)
+    return _page_catcher
 
 
 def page_window() -> Any:
@@ -66,8 +178,12 @@ def url_parts(url: str) -> UrlParts:
     ``URL`` is the same parser as the page's, and costs no round trip from a worker."""
     import js  # type: ignore[import-not-found]
 
+    catcher = throw_catcher(page_window())
     try:
-        parsed = js.URL.new(url)
+        if catcher is None:
+            parsed = js.URL.new(url)
+        else:
+            parsed = catcher.new("URL", url)
     except Exception:
         raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost); the browser "
                          f"cannot parse {url!r} as one") from None
@@ -200,11 +316,17 @@ class BrowserEnvironment:
 def identity_storage(window: Any, storage: str, cookie_domain: str | None, secure: bool,
                      warn: Warn) -> KeyValueStore:
     """The page's store for ``storage``; memory, with a warning, where the page refuses it (never raised)."""
+    catcher = throw_catcher(window)
     if storage == "cookie":
-        return usable_store(lambda: CookieStore(window.document, hostname=_as_text(window.location.hostname),
+        document = window.document if catcher is None else _CaughtDocument(catcher, catcher.window.document)
+        return usable_store(lambda: CookieStore(document, hostname=_as_text(window.location.hostname),
                                                 domain=cookie_domain, secure=secure), "document.cookie", warn)
     if storage == "local_storage":
-        return usable_store(lambda: LocalStorageStore(window.localStorage), "window.localStorage", warn)
+        if catcher is None:
+            return usable_store(lambda: LocalStorageStore(window.localStorage), "window.localStorage", warn)
+        return usable_store(lambda: LocalStorageStore(_CaughtStorage(catcher, catcher.get(catcher.window,
+                                                                                           "localStorage"))),
+                            "window.localStorage", warn)
     return MemoryStore()
 
 
@@ -226,6 +348,7 @@ class BrowserAgent:
         self._script_failed = False
         self._error_listener: Any = None
         self._storage: Any = None  # the page's localStorage, if it worked when the agent got ready
+        self._catcher = throw_catcher(window)
 
     def start(self, plan: AgentPlan) -> None:
         window = self._window
@@ -339,9 +462,12 @@ class BrowserAgent:
     def _watch_storage(self) -> None:
         """Note whether the page's localStorage works as the agent starts: if it breaks later, the agent's
         identify, pageLoad and track lose their events without a trace (see ``call_each``)."""
-        page = self._page
+        page, catcher = self._page, self._catcher
         try:
-            self._storage = page.get(page.box(self._window), "localStorage")
+            if catcher is None:
+                self._storage = page.get(page.box(self._window), "localStorage")
+            else:
+                self._storage = catcher.get(catcher.window, "localStorage")
         except Exception:  # no localStorage to begin with: the agent keeps its state in cookies
             return
         if not self._storage_works():
@@ -349,9 +475,8 @@ class BrowserAgent:
 
     def _storage_works(self) -> bool:
         """``localStorage.getItem`` answers (looked up each time: page code may have replaced it)."""
-        page = self._page
         try:
-            return page.apply_each(page.get(self._storage, "getItem"), self._storage, [STORAGE_PROBE]) is None
+            return self._apply_each(self._storage, "getItem", [STORAGE_PROBE]) is None
         except Exception:
             return False
 
@@ -361,10 +486,16 @@ class BrowserAgent:
         The agent catches every error inside identify, pageLoad, track (…) itself, so a call it lost still
         returns normally. One cause is known and checked for, once per run: localStorage that worked when the
         agent started and throws now; such a run is reported as failed at its first call, made nowhere."""
-        page = self._page
         if method in SWALLOWING_METHODS and self._storage is not None and not self._storage_works():
             return 0, STORAGE_BROKE
-        return page.apply_each(page.get(self._pendo_box, method), self._pendo_box, arguments_json)
+        return self._apply_each(self._pendo_box, method, arguments_json)
+
+    def _apply_each(self, target: Any, method: str, arguments_json: list[str]) -> tuple[int, str] | None:
+        """``target[method](...arguments)`` for each JSON argument list; (index, error) of the first that threw."""
+        page, catcher = self._page, self._catcher
+        if catcher is None:
+            return page.apply_each(page.get(target, method), target, arguments_json)
+        return catcher.each(page.value(target), method, self._window.JSON.parse(f"[{','.join(arguments_json)}]"))
 
     def enable_debugging(self) -> bool:
         self._pendo.enableDebugging()
@@ -425,5 +556,6 @@ def random_bytes(count: int) -> bytes:
     import js  # type: ignore[import-not-found]
 
     values = js.crypto.getRandomValues(js.Uint8Array.new(count))
-    # As one base64 string: a byte at a time would be one round trip each from a worker.
-    return base64.b64decode(js.btoa(js.String.fromCharCode.apply(None, values)))
+    # As one decimal text ("12,255,…"): a byte at a time would be one round trip each from a worker, and a
+    # binary string does not survive MicroPython's string conversion (it ends at the first NUL).
+    return bytes([int(value) for value in js.Array.prototype.join.call(values, ",").split(",")])

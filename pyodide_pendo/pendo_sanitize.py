@@ -7,7 +7,6 @@ losses visible as warnings instead of silent gaps in Pendo. Track properties are
 sent, since Pendo stores them that way; only its limits are warned about.
 """
 
-import re
 
 from .values import join_path, json_text
 
@@ -24,7 +23,7 @@ VISITOR_ID_MAX_BYTES = 128
 PROPERTY_NAME_MAX_CHARACTERS = 32
 PROPERTY_JSON_MAX_BYTES = 512
 
-_INVALID_KEY_CHARACTER = re.compile(r"[^a-z0-9_]")
+_KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # A str's JSON text is at most 6 bytes per character (\uXXXX) plus its quotes, so strings
 # this short cannot exceed the property limit and need no json.dumps.
 _PROPERTY_STRING_ALWAYS_SMALL = (PROPERTY_JSON_MAX_BYTES - 2) // 6
@@ -146,7 +145,9 @@ def _pendo_key(source_key: str) -> str:
     key = _pendo_keys.get(source_key)
     if key is not None:
         return key
-    key = _INVALID_KEY_CHARACTER.sub("_", source_key.lower())
+    # Character by character, not a regular expression: MicroPython's ``re`` sees UTF-8 bytes, and would turn
+    # one letter outside ASCII into two underscores.
+    key = "".join([character if character in _KEY_CHARACTERS else "_" for character in source_key.lower()])
     if key == "__proto__":
         key = "_proto_"
     elif not key:

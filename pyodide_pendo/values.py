@@ -81,9 +81,13 @@ def to_json_value(value: object, *, path: str, warn: Warn) -> JSONValue:
     ``MAX_NESTING``; NaN, infinities and integers beyond 2**53 are converted and reported to
     ``warn``. Naive datetimes are taken as UTC (the browser's zone is the visitor's, not the data's).
     """
-    if type(value) is dict:  # the common case, one call shorter
-        return _convert_mapping(value, path, 0, warn, {})
-    return _convert(value, path, 0, warn, {})
+    try:
+        if type(value) is dict:  # the common case, one call shorter
+            return _convert_mapping(value, path, 0, warn, {})
+        return _convert(value, path, 0, warn, {})
+    except RuntimeError:  # the stack ran out first: MicroPython's holds fewer levels (CPython's RecursionError too)
+        raise ValueError(f"{path} is nested more levels deep than this interpreter's stack holds; flatten the "
+                         "data (this limit protects the page from pathological input).") from None
 
 
 def _convert(

@@ -4,15 +4,18 @@
 - ``pendo``: per test, routes every request of the browser context. Loopback goes to the site server;
   Pendo's CDN hosts serve the real agent from npm ``@pendo/agent``; Pendo's data endpoints are answered as
   Pendo does and recorded, decoded, in ``pendo.wire``; anything else is aborted and fails the test.
-- ``py``: a page with Pyodide booted and our wheel installed by micropip; ``py.run(code)`` runs Python there.
+- ``py``: a page with Pyodide (micropip) or PyScript's MicroPython (``packages`` config) booted and our wheel
+  installed; ``py.run(code)`` runs Python there. Each test using it runs under both (``interpreter``).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import shutil
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -153,26 +156,79 @@ def pendo(context: BrowserContext, origin: str) -> Iterator[PendoEdge]:
     assert not edge.violations, f"requests left the machine: {edge.violations}"
 
 
+INTERPRETERS = ("pyodide", "micropython")
+TEST_PAGES = {"pyodide": "pyodide.html", "micropython": "micropython.html"}
+PYTHON_READY = "() => window.testPython !== undefined && document.getElementById('status')?.textContent === 'ready'"
+BOOT_TIMEOUT_MS = 60_000
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses a Python page runs once per interpreter, unless marked ``only_under(...)``, which
+    needs a docstring saying why (the subject exists under one interpreter only)."""
+    if "interpreter" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("only_under")
+    interpreters = marker.args if marker else INTERPRETERS
+    if marker and not (metafunc.function.__doc__ or "").strip():
+        raise pytest.UsageError(f"{metafunc.function.__name__} runs under {interpreters} only: "
+                                "its docstring must say why")
+    metafunc.parametrize("interpreter", interpreters)
+
+
+def with_last_expression_kept(code: str) -> str:
+    """MicroPython's ``runPythonAsync`` returns nothing: rewrite ``code`` so that its last top-level expression
+    is left, as JSON text, in ``window.testPythonResult`` (CPython parses it; the page runs it)."""
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(textwrap.dedent(code), "<test>", "exec", flags=flags)
+    source = textwrap.dedent(code)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return source
+    last = tree.body[-1]
+    lines = source.splitlines()
+    before = [*lines[:last.lineno - 1], lines[last.lineno - 1][:last.col_offset].rstrip().rstrip(";")]
+    return "\n".join([*before, f"_test_result = ({ast.get_source_segment(source, last)})",
+                      "import js as _test_js, json as _test_json",
+                      "_test_js.window.testPythonResult = _test_json.dumps(_test_result)"])
+
+
 @dataclass
-class PyodidePage:
+class PythonPage:
+    """A page with an interpreter booted and our wheel installed as a user installs it: Pyodide's micropip
+    (``pyodide.html``), or PyScript's ``packages`` config for MicroPython (``micropython.html``)."""
+
     page: Page
     wire: PendoWire
     console: list[str]
+    interpreter: str = "pyodide"
 
-    def run(self, code: str) -> Any:
-        """Run Python (top-level await allowed) in the page; returns the last expression, converted to JSON."""
-        return self.page.evaluate(
-            """async (code) => {
-                const result = await pyodide.runPythonAsync(code);
-                if (result && typeof result.toJs === "function") {
-                    const value = result.toJs({dict_converter: Object.fromEntries, create_pyproxies: false});
-                    result.destroy();
-                    return value;
-                }
-                return result;
-            }""",
-            code,
-        )
+    @property
+    def test_page(self) -> str:
+        """This interpreter's test page, e.g. ``pyodide.html`` (under ``/test/``)."""
+        return TEST_PAGES[self.interpreter]
+
+    def open(self, url: str) -> None:
+        """Navigate to ``url`` (a page that boots ``boot.mjs`` or ``boot-micropython.mjs``) and wait for Python."""
+        self.page.goto(url)
+        self.wait_for_python()
+
+    def wait_for_python(self) -> None:
+        self.page.wait_for_function(PYTHON_READY, timeout=BOOT_TIMEOUT_MS)
+
+    def run(self, code: str, within_seconds: float | None = None) -> Any:
+        """Run Python (top-level await allowed) in the page; returns the last expression, converted to JSON.
+
+        ``within_seconds``: fail if the code has not finished by then (for code that could hang the interpreter).
+        """
+        if self.interpreter == "micropython":
+            code = with_last_expression_kept(code)
+        if within_seconds is None:
+            return self.page.evaluate("(code) => window.testPython.run(code)", code)
+        outcome = self.page.evaluate("""async ([code, ms]) => {
+            const late = new Promise((resolve) => setTimeout(() => resolve({late: true}), ms));
+            return await Promise.race([window.testPython.run(code).then((value) => ({value})), late]);
+        }""", [code, within_seconds * 1000])
+        assert "late" not in outcome, f"the code did not finish within {within_seconds} s"
+        return outcome.get("value")
 
     def wait_for_track(self, name: str, timeout: float = 10.0) -> dict[str, Any]:
         """Flush until the agent has sent the track event ``name``; returns it."""
@@ -186,9 +242,9 @@ class PyodidePage:
         raise AssertionError(f"no track event {name!r} reached the wire within {timeout} s")
 
     def reload(self) -> None:
-        """Reload the page (cookies and storage stay) and wait for Pyodide and our wheel again."""
+        """Reload the page (cookies and storage stay) and wait for the interpreter and our wheel again."""
         self.page.reload()
-        self.page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
+        self.wait_for_python()
 
     def flush(self) -> None:
         """Have the agent send what it batched, then wait until no new request arrived for a while.
@@ -218,13 +274,24 @@ class PyodidePage:
 
 
 @pytest.fixture
-def py(page: Page, pendo: PendoEdge, origin: str) -> PyodidePage:
+def interpreter() -> str:
+    """The interpreter a Python page runs; ``pytest_generate_tests`` parametrizes it over ``INTERPRETERS``."""
+    return "pyodide"
+
+
+def watch_console(page: Page) -> list[str]:
+    """The page's console messages and uncaught errors, as ``"<type>: <text>"`` lines."""
     console: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-    page.goto(f"{origin}/test/pyodide.html")
-    page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
-    return PyodidePage(page, pendo.wire, console)
+    return console
+
+
+@pytest.fixture
+def py(page: Page, pendo: PendoEdge, origin: str, interpreter: str) -> PythonPage:
+    python = PythonPage(page, pendo.wire, watch_console(page), interpreter)
+    python.open(f"{origin}/test/{python.test_page}")
+    return python
 
 
 # -- PyScript pages (pages that run pyscript_app.py and report in #result) ---------------------------------

@@ -1,9 +1,11 @@
-"""A page whose Content-Security-Policy allows only its own origin, Pendo's hosts and 'wasm-unsafe-eval'."""
+"""A page whose Content-Security-Policy allows only its own origin, Pendo's hosts and 'wasm-unsafe-eval' (and
+'unsafe-eval' on the MicroPython page, which PyScript's core needs: see ``pages/csp-micropython.html``)."""
+
+CSP_PAGES = {"pyodide": "csp.html", "micropython": "csp-micropython.html"}
 
 
 def test_everything_works_under_a_strict_content_security_policy(py, origin):
-    py.page.goto(f"{origin}/test/csp.html")
-    py.page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
+    py.open(f"{origin}/test/{CSP_PAGES[py.interpreter]}")
     stats = py.run("""
 from pyodide_pendo import rudderanalytics
 rudderanalytics.load("csp-key")
@@ -19,14 +21,9 @@ rudderanalytics.stats()
                   "the visitor's and the account's metadata")
     assert (stats["state"], stats["undelivered"]) == ("ready", 0)
     assert py.page.evaluate("() => window.cspViolations") == []
-    # The policy is in force: the page itself cannot eval.
-    blocked = py.run("""
+    # The policy is in force: the page cannot reach another origin.
+    py.run("""
 import js
-try:
-    js.eval("1 + 1")
-    outcome = "eval allowed"
-except Exception as error:
-    outcome = str(error)
-outcome
+refused = js.fetch("https://example.com/")
 """)
-    assert "unsafe-eval" in blocked or "EvalError" in blocked
+    py.page.wait_for_function("() => window.cspViolations.some((line) => line.startsWith('connect-src'))")

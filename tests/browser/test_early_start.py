@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route
 
-from tests.browser.conftest import (RESULT_TIMEOUT_MS, Gate, PyodidePage, PyScriptPage,
+from tests.browser.conftest import (RESULT_TIMEOUT_MS, Gate, PythonPage, PyScriptPage,
                                    assert_pendo_received_the_apps_calls)
 
 KEY = "early-key"
@@ -66,7 +66,7 @@ def decoded_cookies(page: Page) -> dict[str, Any]:
 
 
 @pytest.fixture
-def open_early(page: Page, pendo: Any, origin: str) -> Iterator[Callable[..., PyodidePage]]:
+def open_early(page: Page, pendo: Any, origin: str) -> Iterator[Callable[..., PythonPage]]:
     """``open_early(**attributes)``: a plain Pyodide page (our wheel installed by micropip) whose first script
     is the early-start script with these ``data-`` attributes (``api_key="k"`` → ``data-api-key="k"``)."""
     console: list[str] = []
@@ -80,13 +80,13 @@ def open_early(page: Page, pendo: Any, origin: str) -> Iterator[Callable[..., Py
 
     page.route(f"{origin}/test/early-start.html", serve)
 
-    def open_(**attributes: str) -> PyodidePage:
+    def open_(**attributes: str) -> PythonPage:
         attributes = {"api_key": KEY, **attributes}
         tag = " ".join(f'data-{name.replace("_", "-")}="{html.escape(value)}"' for name, value in attributes.items())
         served["page"] = template.replace("<head>", f'<head>\n  <script src="../pyodide-pendo-early.js" {tag}></script>', 1)
         page.goto(f"{origin}/test/early-start.html")
         page.wait_for_function("() => window.pyodide !== undefined", timeout=RESULT_TIMEOUT_MS)
-        return PyodidePage(page, pendo.wire, console)
+        return PythonPage(page, pendo.wire, console)
 
     yield open_
 

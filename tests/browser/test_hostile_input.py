@@ -36,6 +36,7 @@ CASES = [
                            '"minus": float("-inf")})', ("track", {"nan": None, "inf": None, "minus": None})),
     ("sets", 'rudderanalytics.track(NAME, {"tags": {"b", "a"}, "frozen": frozenset({3, 1})})',
      ("track", {"tags": ["a", "b"], "frozen": [1, 3]})),
+    # MicroPython's stack holds fewer levels (about 40 here): there this is the error below, at the call site.
     ("50-level nesting", 'rudderanalytics.track(NAME, {"deep": nest(50)})', ("track", {"deep": "NEST50"})),
     ("1 MB value", 'rudderanalytics.track(NAME, {"blob": "x" * 1_000_000})', ("track", {"blob": "x" * 1_000_000})),
     ("odd keys", 'rudderanalytics.track(NAME, {"a.b": 1, "with space": 2, "ünï": 3, "__proto__": 4, '
@@ -83,9 +84,12 @@ def attempt(name, code):
 
 def test_hostile_input(py):
     py.run(PRELUDE)
+    cases = CASES if py.interpreter == "pyodide" else [
+        (case, code, ("raises", "ValueError", "levels deep") if case == "50-level nesting" else expected)
+        for case, code, expected in CASES]
     prototype_before = py.page.evaluate("() => Object.getOwnPropertyNames(Object.prototype).sort()")
     outcomes = {}
-    for case, code, _ in CASES:
+    for case, code, _ in cases:
         outcomes[case] = py.run(f"json.dumps(attempt({case!r}, {code!r}))")
         # The calls after it still work.
         py.run(f"rudderanalytics.track('after: ' + {case!r})")
@@ -93,7 +97,7 @@ def test_hostile_input(py):
     py.wait_for_track("the end")
 
     tracks = {event["track_event_name"]: event for event in py.wire.track_events()}
-    for case, code, expected in CASES:
+    for case, code, expected in cases:
         status, error_type, message = json.loads(outcomes[case])
         assert f"after: {case}" in tracks, case
         if expected[0] == "raises":

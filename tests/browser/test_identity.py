@@ -10,6 +10,8 @@ import json
 
 import pytest
 
+from tests.browser.conftest import PythonPage, watch_console
+
 KNOWN_ANONYMOUS_ID = "f0e1d2c3-b4a5-4968-8778-695a4b3c2d1e"
 
 
@@ -148,8 +150,11 @@ rudderanalytics.load("size-key")
 rudderanalytics.identify("user-s", {"plan": "free"})
 rudderanalytics.group("acme", {"tier": "basic"})
 big = {"a": "x" * 1400, "b": "y" * 1400, "c": "z" * 1400}
-rudderanalytics.identify("user-s", {"plan": "enterprise", **big})
-rudderanalytics.group("acme", {"tier": "premium", **big})
+traits, account = {"plan": "enterprise"}, {"tier": "premium"}
+traits.update(big)
+account.update(big)
+rudderanalytics.identify("user-s", traits)
+rudderanalytics.group("acme", account)
 await rudderanalytics.ready()
 """)
     assert py.run("[rudderanalytics.get_user_traits()['plan'], rudderanalytics.get_group_traits()['tier']]") == [
@@ -193,16 +198,12 @@ rudderanalytics.track("Viewed")
 def test_a_deeply_nested_stored_value_is_refused_and_python_lives_on(py, stored):
     py.page.evaluate(f"() => localStorage.setItem('rl_trait', {stored})")
     # Before bounded parsing, load() never returned (the interpreter died of a stack overflow): a bounded wait.
-    traits = py.page.evaluate("""async (code) => {
-        const timeout = new Promise((resolve) => setTimeout(() => resolve("load() did not return within 30 s"), 30000));
-        return await Promise.race([pyodide.runPythonAsync(code).then((value) => value.toJs
-            ? value.toJs({dict_converter: Object.fromEntries}) : value), timeout]);
-    }""", """
+    traits = py.run("""
 from pyodide_pendo import rudderanalytics
 rudderanalytics.load("nested-key", storage="local_storage")
 rudderanalytics.track("Still Alive")
 rudderanalytics.get_user_traits()
-""")
+""", within_seconds=30)
     assert traits == {}
     assert any("Ignoring the stored 'rl_trait': it is nested deeper than 64 levels" in line for line in py.console)
     assert py.run("1 + 1") == 2
@@ -229,11 +230,9 @@ rudderanalytics.get_anonymous_id()
 def open_tab(py, origin):
     """A second tab of the same site in the same browser (shared cookies and localStorage)."""
     page = py.page.context.new_page()
-    console = []
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.goto(f"{origin}/test/pyodide.html")
-    page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
-    return type(py)(page, py.wire, console)
+    tab = PythonPage(page, py.wire, watch_console(page), py.interpreter)
+    tab.open(f"{origin}/test/{tab.test_page}")
+    return tab
 
 
 LOAD_TAB = """

@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 BUILD = Path(__file__).parents[2] / "build"
 CALLS = 100_000
 CHUNK = 10_000
@@ -18,7 +20,10 @@ def used_heap(py, cdp) -> int:
     return int(cdp.send("Runtime.getHeapUsage")["usedSize"])
 
 
+@pytest.mark.only_under("pyodide")
 def test_soak(py):
+    """Pyodide only: the WebAssembly memory is read from Pyodide's module (``pyodide._module``); MicroPython's
+    interpreter object does not expose its memory."""
     cdp = py.page.context.new_cdp_session(py.page)
     py.run("""
 from pyodide_pendo import rudderanalytics
