@@ -132,6 +132,14 @@ def folders(paths: list[str]) -> set[str]:
     return {"/".join(path.split("/")[1:3 if path.startswith("/versions/") else 2]) for path in paths}
 
 
+def wait_for_the_apps_calls(page: Page, pendo: PendoEdge) -> None:
+    """Flush the agent until its track event and the metadata with the account are both on the wire: it sends
+    them in separate requests, on timers of their own."""
+    PyodidePage(page, pendo.wire, []).wait_until(
+        lambda: pendo.wire.track_events() and pendo.wire.account().get("id") == "acme",
+        "the app's track event and account metadata", timeout=30)
+
+
 def open_pyodide(page: Page, pendo: PendoEdge, origin: str, folder: str, install: str = "yes") -> PyodidePage:
     """A plain Pyodide page (``pages/pyodide.html``) booting the Pyodide in ``folder``, with micropip loaded and,
     unless ``install="no"``, our wheel installed by its URL."""
@@ -149,7 +157,7 @@ def test_a_pyodide_page_delivers_the_apps_calls_to_pendo(page, pendo, origin, si
     py = open_pyodide(page, pendo, origin, runtime.folder)
 
     py.run(THE_APPS_CALLS)
-    py.wait_for_track("Report Exported")
+    wait_for_the_apps_calls(page, pendo)
 
     assert page.evaluate("pyodide.version") == runtime.version
     assert_pendo_received_the_apps_calls(pendo)
@@ -176,7 +184,7 @@ def test_a_pyscript_release_delivers_the_apps_calls_to_pendo(page, pendo, origin
     paths = served_paths(page)
     opened = open_pyscript(page, origin, pyscript, interpreter, tag_async)
     result = opened.result()
-    opened.flush(pendo)
+    wait_for_the_apps_calls(page, pendo)
 
     assert result["error"] is None
     assert result["stats"]["sent"] == 3
@@ -196,7 +204,7 @@ micropip.set_index_urls(["{origin}/simple"])
 await micropip.install("pyodide-pendo")
 """)
     py.run(THE_APPS_CALLS)
-    py.wait_for_track("Report Exported")
+    wait_for_the_apps_calls(page, pendo)
 
     assert package_index.asked == ["/simple/pyodide-pendo/"]
     assert paths.count(f"/{site[0].wheel_path}") == 1
