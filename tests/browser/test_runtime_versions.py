@@ -140,10 +140,11 @@ def wait_for_the_apps_calls(page: Page, pendo: PendoEdge) -> None:
         "the app's track event and account metadata", timeout=30)
 
 
-def open_pyodide(page: Page, pendo: PendoEdge, origin: str, folder: str, install: str = "yes") -> PyodidePage:
+def open_pyodide(page: Page, pendo: PendoEdge, origin: str, folder: str,
+                 install_wheel: bool = True) -> PyodidePage:
     """A plain Pyodide page (``pages/pyodide.html``) booting the Pyodide in ``folder``, with micropip loaded and,
-    unless ``install="no"``, our wheel installed by its URL."""
-    page.goto(f"{origin}/test/pyodide.html?pyodide=../{folder}&install={install}")
+    if ``install_wheel``, our wheel installed by its URL."""
+    page.goto(f"{origin}/test/pyodide.html?pyodide=../{folder}&install={'yes' if install_wheel else 'no'}")
     page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
     return PyodidePage(page, pendo.wire, [])
 
@@ -196,7 +197,7 @@ def test_a_pyscript_release_delivers_the_apps_calls_to_pendo(page, pendo, origin
 
 def test_micropip_installs_pyodide_pendo_by_name_from_a_package_index(page, pendo, origin, site, package_index):
     paths = served_paths(page)
-    py = open_pyodide(page, pendo, origin, "pyodide", install="no")
+    py = open_pyodide(page, pendo, origin, site[0].runtimes["pyodide"].folder, install_wheel=False)
 
     py.run(f"""
 import micropip
