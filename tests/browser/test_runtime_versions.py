@@ -28,7 +28,7 @@ from playwright.sync_api import Page
 
 from devtools.server import SiteServer
 from devtools.site import Site
-from tests.browser.conftest import PendoEdge, PyodidePage, PyScriptPage, assert_pendo_received_the_apps_calls
+from tests.browser.conftest import PendoEdge, PythonPage, PyScriptPage, assert_pendo_received_the_apps_calls
 
 MICROPYTHON = "micropython"  # the pinned port, build/site/micropython (not a versions/ folder)
 THE_APPS_CALLS = """
@@ -135,18 +135,18 @@ def folders(paths: list[str]) -> set[str]:
 def wait_for_the_apps_calls(page: Page, pendo: PendoEdge) -> None:
     """Flush the agent until its track event and the metadata with the account are both on the wire: it sends
     them in separate requests, on timers of their own."""
-    PyodidePage(page, pendo.wire, []).wait_until(
+    PythonPage(page, pendo.wire, []).wait_until(
         lambda: pendo.wire.track_events() and pendo.wire.account().get("id") == "acme",
         "the app's track event and account metadata", timeout=30)
 
 
 def open_pyodide(page: Page, pendo: PendoEdge, origin: str, folder: str,
-                 install_wheel: bool = True) -> PyodidePage:
+                 install_wheel: bool = True) -> PythonPage:
     """A plain Pyodide page (``pages/pyodide.html``) booting the Pyodide in ``folder``, with micropip loaded and,
     if ``install_wheel``, our wheel installed by its URL."""
     page.goto(f"{origin}/test/pyodide.html?pyodide=../{folder}&install={'yes' if install_wheel else 'no'}")
     page.wait_for_function("() => window.pyodide !== undefined", timeout=60_000)
-    return PyodidePage(page, pendo.wire, [])
+    return PythonPage(page, pendo.wire, [])
 
 
 @pytest.mark.parametrize("pyodide", [
