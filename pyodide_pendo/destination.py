@@ -375,8 +375,6 @@ class PendoDestination:
     def _undelivered(self, delivery: _Delivery, reason: str) -> None:
         self.stats.undelivered += 1
         self.notify("undelivered", {"message": delivery.message, "reason": reason})
-        if self.state == "failed":
-            self._warn_failure(reason, 0)
         self._call_back(delivery)
 
     def _call_back(self, delivery: _Delivery) -> None:

@@ -127,3 +127,19 @@ def test_consent_withdrawn_while_the_agent_loads(analytics: Analytics, agent, sc
 
 async def _await(awaitable):
     return await awaitable
+
+
+def test_the_failure_warning_counts_the_calls_that_waited_as_stats_does(analytics: Analytics, agent, schedule,
+                                                                         caplog) -> None:
+    agent.status = "loading"
+    analytics.load("KEY")
+    analytics.track("A")
+    analytics.track("B")
+    agent.status, agent.reason = "failed", "blocked by the test"
+    with caplog.at_level(logging.WARNING, logger="pyodide_pendo"):
+        run(schedule.coroutines.pop())
+    assert analytics.stats()["undelivered"] == 2
+    assert [record.getMessage() for record in caplog.records] == [
+        "events are not reaching Pendo: blocked by the test (2 waiting call(s) undelivered; later calls are "
+        "counted as undelivered, see stats())"]
+
