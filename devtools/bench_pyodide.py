@@ -143,7 +143,7 @@ def _deliver_and_flush(destination: Any, message: dict[str, Any], agent_calls: l
 
 
 def _route_checks(analytics: Any, destination: Any, message: dict[str, Any]) -> object:
-    analytics._notify("message", {"message": message})
+    analytics._outcomes.notify("message", {"message": message})
     return destination.allows(message)
 
 

@@ -24,12 +24,13 @@ import sys
 
 from . import arguments as args
 from .config import LoadConfig, check_agent_url
-from .destination import AgentPlan, DeliveryStats, PendoDestination
+from .destination import AgentPlan, PendoDestination
 from .early_start import EarlyStart
 from .errors import PendoLoadError
 from .identity import Identity, use_random_source
 from .mapping import PendoMapper, visitor_id
 from .messages import FixedEnvironment, MessageBuilder, iso_timestamp, now_milliseconds
+from .outcomes import Outcomes, guarded
 from .pendo_sanitize import PendoSanitizer
 from .persistence import IdentityStore, MemoryStore
 
@@ -42,8 +43,8 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from .messages import Environment, PageInfo
     from .persistence import KeyValueStore
 
-    Message: TypeAlias = dict[str, Any]
-    Listener: TypeAlias = Callable[[dict[str, Any]], object]
+    from .outcomes import Listener, Message
+
     _BufferedCall: TypeAlias = tuple[str, Any, str]  # (kind, normalized call, timestamp)
 except ImportError:
     pass
@@ -51,7 +52,6 @@ except ImportError:
 logger = logging.getLogger("pyodide_pendo")
 
 PRELOAD_LIMIT = 10_000  # calls that may wait for load(); when it runs, queue_size applies to them
-LISTENER_KINDS = ("message", "delivered", "filtered", "dropped", "undelivered", "state")
 # The platforms whose page the browser bridge reaches: Pyodide's, and MicroPython's WebAssembly port.
 BROWSER_PLATFORMS = ("emscripten", "webassembly")
 
@@ -109,8 +109,7 @@ class Analytics:
         self._injected_environment = environment
         self._injected_store = store
         self._schedule = schedule
-        self._listeners: dict[str, list[Listener]] = {kind: [] for kind in LISTENER_KINDS}
-        self._listened: set[str] = set()  # kinds with listeners: payloads are built only for these
+        self._outcomes = Outcomes()
         self._sanitizer = PendoSanitizer(self._warn)
         self._mapper = PendoMapper(self._sanitizer)
         self._buffer: list[_BufferedCall] = []
@@ -122,7 +121,6 @@ class Analytics:
         self._destination: PendoDestination | None = None
         self._consent = "granted"
         self._consent_chosen = False  # consent() was called: its choice wins over load(consent=…)
-        self._pre_destination_stats = DeliveryStats()
         self._pending_ready: list[Callable[[PendoLoadError | None], None]] = []
         self._agent_identity: IdentitySnapshot | None = None  # what the agent was last told
         self._warned: set[str] = set()  # the warnings given once per instance
@@ -146,15 +144,7 @@ class Analytics:
                                           current.group_id):
                 self._warn(warning)
         self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
-        destination_options: dict[str, Any] = {"listened": self._listened}
-        if self._schedule is not None:
-            destination_options["schedule"] = self._schedule
-        if flush_soon is not None:
-            destination_options["flush_soon"] = flush_soon
-        self._destination = PendoDestination(agent, config.event_filter, self._notify, config.queue_size,
-                                             config.ready_timeout, **destination_options)
-        self._destination.stats.filtered += self._pre_destination_stats.filtered
-        self._destination.stats.dropped += self._pre_destination_stats.dropped
+        self._destination = PendoDestination(agent, self._outcomes, config, self._schedule, flush_soon)
         for callback in self._pending_ready:
             self._destination.on_settled(callback)
         self._pending_ready.clear()
@@ -246,7 +236,7 @@ class Analytics:
 
             refusal = self._refusal()
             if refusal is not None:
-                PendoDestination._guarded("a ready callback", settled, refusal)
+                guarded("a ready callback", settled, refusal)
             elif self._destination is not None:
                 self._destination.on_settled(settled)
             else:
@@ -268,7 +258,8 @@ class Analytics:
         destination = self._destination
         if not granted:
             for item, _, callback in held:
-                self._filtered(item if isinstance(item, dict) else None, "consent denied", callback)
+                self._outcomes.record_filtered(item if isinstance(item, dict) else None, "consent denied",
+                                               callback)
             discarded = len(held)
             if destination is not None:
                 discarded += destination.stop_sending("consent withdrawn")
@@ -347,9 +338,11 @@ class Analytics:
         """
         if self._destination is not None:
             self._destination.flush()
-        base = self._destination.stats if self._destination else self._pre_destination_stats
-        counts = base.as_dict()
-        counts["waiting"] += len(self._buffer) + len(self._held)
+        destination = self._destination
+        counts: dict[str, Any] = self._outcomes.counts()
+        counts["waiting"] = len(self._buffer) + len(self._held) + (destination.waiting if destination else 0)
+        counts["state"] = destination.state if destination else "idle"
+        counts["error"] = destination.error if destination else None
         return counts
 
     def on(self, kind: str, listener: Listener) -> Callable[[], None]:
@@ -358,41 +351,19 @@ class Analytics:
         Kinds: ``message`` (each message built), ``delivered`` (its Pendo calls made), ``filtered``,
         ``dropped``, ``undelivered``, and ``state`` (the agent's state changed).
         """
-        if kind not in self._listeners:
-            raise ValueError(f"kind must be one of {', '.join(LISTENER_KINDS)}; got {kind!r}")
-        if not callable(listener):
-            raise TypeError("listener must be callable")
-        self._listeners[kind].append(listener)
-        self._listened.add(kind)
-
-        def unsubscribe() -> None:
-            self._listeners[kind].remove(listener)
-            if not self._listeners[kind]:
-                self._listened.discard(kind)
-
-        return unsubscribe
+        return self._outcomes.listen(kind, listener)
 
     # -- the pipeline ----------------------------------------------------------------------------------------
 
     def _warn(self, text: str) -> None:
         logger.warning("%s", text)
 
-    def _notify(self, kind: str, payload: dict[str, Any]) -> None:
-        for listener in self._listeners[kind]:
-            try:
-                listener(payload)
-            except Exception:
-                logger.exception("a %r listener raised; the analytics pipeline goes on", kind)
-
     def _drop_unbuilt(self, kind: str, call: Any, reason: str) -> None:
         """A call dropped before load() built it: there is no message, so no callback; listeners get its type."""
-        stats = self._destination.stats if self._destination else self._pre_destination_stats
-        stats.dropped += 1
+        self._outcomes.record_dropped_unbuilt(kind, reason)
         self._warn_once("preload", "%s: later such calls are dropped too, counted in stats() and told to "
                         "on('dropped') listeners (no message was built for them, so their callbacks are not called)",
                         reason)
-        if self._listeners["dropped"]:
-            self._notify("dropped", {"message": None, "type": kind, "reason": reason})
 
     def _submit(self, kind: str, call: Any) -> Message | None:
         if self._builder is None:
@@ -434,8 +405,8 @@ class Analytics:
                       "properties": page.as_context()}
             fields["properties"].update(call.properties)
         message = self._builder.build(kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
-        if self._listeners["message"]:
-            self._notify("message", {"message": message})
+        if "message" in self._outcomes.listened:
+            self._outcomes.notify("message", {"message": message})
         self._route(message, snapshot, call.callback)
         return message
 
@@ -443,14 +414,15 @@ class Analytics:
         assert self._destination is not None and self._config is not None
         if self._consent == "pending":
             if len(self._held) >= self._config.queue_size:
-                self._dropped(item if isinstance(item, dict) else None, "queue full (waiting for consent)", callback)
+                self._outcomes.record_dropped(item if isinstance(item, dict) else None,
+                                              "queue full (waiting for consent)", callback)
                 self._warn_once("consent", "%d messages already wait for consent: later ones are dropped, counted "
                                 "in stats() (raise queue_size in load() if this is expected)", self._config.queue_size)
             else:
                 self._held.append((item, snapshot, callback))
             return
         if self._consent == "denied":
-            self._filtered(item if isinstance(item, dict) else None, "no consent", callback)
+            self._outcomes.record_filtered(item if isinstance(item, dict) else None, "no consent", callback)
             return
         if isinstance(item, _Reset):
             self._agent_identity = snapshot
@@ -462,14 +434,14 @@ class Analytics:
                 message = hook(message)  # type: ignore[arg-type]
             except Exception:
                 logger.exception("a before_send hook raised; its message is dropped")
-                self._dropped(item, "a before_send hook raised", callback)
+                self._outcomes.record_dropped(item, "a before_send hook raised", callback)
                 return
             if message is None:
-                self._filtered(item, "a before_send hook dropped it", callback)
+                self._outcomes.record_filtered(item, "a before_send hook dropped it", callback)
                 return
         assert message is not None
         if not self._destination.allows(message):
-            self._filtered(message, "the integrations option or the event filter", callback)
+            self._outcomes.record_filtered(message, "the integrations option or the event filter", callback)
             return
         calls = self._mapper.calls(message, snapshot)
         told = self._agent_identity
@@ -479,18 +451,3 @@ class Analytics:
             self._agent_identity = snapshot
             calls = self._mapper.switch_calls(told, snapshot) + calls
         self._destination.deliver(message, calls, callback)
-
-    def _dropped(self, message: Message | None, reason: str, callback: Any) -> None:
-        assert self._destination is not None
-        self._destination.stats.dropped += 1
-        self._notify("dropped", {"message": message, "reason": reason})
-        if callback is not None and message is not None:
-            PendoDestination._guarded("the callback", callback, message)
-
-    def _filtered(self, message: Message | None, reason: str, callback: Any) -> None:
-        """A rule kept the message from Pendo: count it, tell listeners, and still call the callback."""
-        assert self._destination is not None
-        self._destination.stats.filtered += 1
-        self._notify("filtered", {"message": message, "reason": reason})
-        if callback is not None and message is not None:
-            PendoDestination._guarded("the callback", callback, message)
