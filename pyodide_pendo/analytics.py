@@ -1,6 +1,6 @@
 """``Analytics``: RudderStack's ``rudderanalytics`` API in Python, delivering to the Pendo agent in the page.
 
-Every call flows one way: ``arguments`` → message (``messages``, ``identity``) → listeners → consent →
+Every call flows one way: ``calls`` (checked, then applied) → message (``messages``, ``identity``) → listeners → consent →
 ``before_send`` hooks → ``filters`` → ``mapping`` → ``destination`` → the page; all but the last is pure Python.
 
 Decisions worth knowing:
@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 
-from . import arguments as args
+from .calls import AliasCall, GroupCall, IdentifyCall, PageCall, ResetCall, SetAnonymousIdCall, TrackCall
 from .config import LoadConfig, check_agent_url
 from .destination import AgentPlan, PendoDestination
 from .early_start import EarlyStart
@@ -38,14 +38,14 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from collections.abc import Awaitable, Callable, Generator, Mapping
     from typing import Any, TypeAlias
 
+    from .calls import Call
     from .destination import AgentPort, FlushSoon, Schedule
     from .identity import IdentitySnapshot
-    from .messages import Environment, PageInfo
+    from .messages import Environment
+    from .outcomes import Listener, Message
     from .persistence import KeyValueStore
 
-    from .outcomes import Listener, Message
-
-    _BufferedCall: TypeAlias = tuple[str, Any, str]  # (kind, normalized call, timestamp)
+    _BufferedCall: TypeAlias = tuple[Call, str]  # (checked call, timestamp)
 except ImportError:
     pass
 
@@ -54,20 +54,6 @@ logger = logging.getLogger("pyodide_pendo")
 PRELOAD_LIMIT = 10_000  # calls that may wait for load(); when it runs, queue_size applies to them
 # The platforms whose page the browser bridge reaches: Pyodide's, and MicroPython's WebAssembly port.
 BROWSER_PLATFORMS = ("emscripten", "webassembly")
-
-
-class _Reset:
-    __slots__ = ("reset_anonymous_id",)
-
-    def __init__(self, reset_anonymous_id: bool) -> None:
-        self.reset_anonymous_id = reset_anonymous_id
-
-
-class _SetAnonymousId:
-    __slots__ = ("anonymous_id",)
-
-    def __init__(self, anonymous_id: str | None) -> None:
-        self.anonymous_id = anonymous_id
 
 
 class _Settled:
@@ -113,7 +99,7 @@ class Analytics:
         self._sanitizer = PendoSanitizer(self._warn)
         self._mapper = PendoMapper(self._sanitizer)
         self._buffer: list[_BufferedCall] = []
-        self._held: list[tuple[Message | _Reset, IdentitySnapshot, Any]] = []
+        self._held: list[tuple[Message | ResetCall, IdentitySnapshot, Any]] = []
         self._config: LoadConfig | None = None
         self._early: EarlyStart | None = None
         self._identity: Identity | None = None
@@ -158,10 +144,10 @@ class Analytics:
         if refusal is not None:
             self._destination.settle_waiting(refusal)
         buffered, self._buffer = self._buffer, []
-        for kind, call, timestamp in buffered[:config.queue_size]:
-            self._run(kind, call, timestamp)
-        for kind, call, _ in buffered[config.queue_size:]:
-            self._drop_unbuilt(kind, call, f"more than queue_size ({config.queue_size}) calls waited for load()")
+        for call, timestamp in buffered[:config.queue_size]:
+            self._run(call, timestamp)
+        for call, _ in buffered[config.queue_size:]:
+            self._drop_unbuilt(call, f"more than queue_size ({config.queue_size}) calls waited for load()")
 
     def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort, FlushSoon | None,
                                                   EarlyStart | None]:
@@ -281,33 +267,29 @@ class Analytics:
 
     def identify(self, user_id: Any = None, traits: Any = None, options: Any = None,
                  callback: Any = None) -> Message | None:
-        return self._submit("identify", args.normalize_identify(user_id, traits, options, callback, warn=self._warn))
+        return self._submit(IdentifyCall.from_arguments(user_id, traits, options, callback, warn=self._warn))
 
     def group(self, group_id: Any = None, traits: Any = None, options: Any = None,
               callback: Any = None) -> Message | None:
-        return self._submit("group", args.normalize_group(group_id, traits, options, callback, warn=self._warn))
+        return self._submit(GroupCall.from_arguments(group_id, traits, options, callback, warn=self._warn))
 
     def track(self, event: Any, properties: Any = None, options: Any = None, callback: Any = None) -> Message | None:
-        return self._submit("track", args.normalize_track(event, properties, options, callback, warn=self._warn))
+        return self._submit(TrackCall.from_arguments(event, properties, options, callback, warn=self._warn))
 
     def page(self, category: Any = None, name: Any = None, properties: Any = None, options: Any = None,
              callback: Any = None) -> Message | None:
-        return self._submit("page", args.normalize_page(category, name, properties, options, callback,
-                                                         warn=self._warn))
+        return self._submit(PageCall.from_arguments(category, name, properties, options, callback, warn=self._warn))
 
     def alias(self, to: Any, from_: Any = None, options: Any = None, callback: Any = None) -> Message | None:
-        return self._submit("alias", args.normalize_alias(to, from_, options, callback, warn=self._warn))
+        return self._submit(AliasCall.from_arguments(to, from_, options, callback, warn=self._warn))
 
     def reset(self, reset_anonymous_id: bool = False) -> None:
         """Forget the user and group (and with ``True`` the anonymousId); Pendo starts a new anonymous visitor."""
-        if not isinstance(reset_anonymous_id, bool):
-            raise TypeError("reset_anonymous_id must be True or False")
-        self._submit("reset", _Reset(reset_anonymous_id))
+        self._submit(ResetCall.from_arguments(reset_anonymous_id))
 
     def set_anonymous_id(self, anonymous_id: Any = None) -> None:
         """Use ``anonymous_id`` (or a new UUID when ``None``) as the anonymousId from now on."""
-        self._submit("set_anonymous_id",
-                     _SetAnonymousId(args.normalize_id(anonymous_id, argument="anonymous_id")))
+        self._submit(SetAnonymousIdCall.from_arguments(anonymous_id))
 
     def get_anonymous_id(self) -> str | None:
         return self._identity.refresh().anonymous_id if self._identity else None
@@ -358,59 +340,40 @@ class Analytics:
     def _warn(self, text: str) -> None:
         logger.warning("%s", text)
 
-    def _drop_unbuilt(self, kind: str, call: Any, reason: str) -> None:
+    def _drop_unbuilt(self, call: Call, reason: str) -> None:
         """A call dropped before load() built it: there is no message, so no callback; listeners get its type."""
-        self._outcomes.record_dropped_unbuilt(kind, reason)
+        self._outcomes.record_dropped_unbuilt(call.kind, reason)
         self._warn_once("preload", "%s: later such calls are dropped too, counted in stats() and told to "
                         "on('dropped') listeners (no message was built for them, so their callbacks are not called)",
                         reason)
 
-    def _submit(self, kind: str, call: Any) -> Message | None:
+    def _submit(self, call: Call) -> Message | None:
         if self._builder is None:
             if len(self._buffer) >= PRELOAD_LIMIT:
-                self._drop_unbuilt(kind, call, f"{PRELOAD_LIMIT:,} calls already wait for load()")
+                self._drop_unbuilt(call, f"{PRELOAD_LIMIT:,} calls already wait for load()")
                 return None
-            self._buffer.append((kind, call, iso_timestamp(now_milliseconds())))
+            self._buffer.append((call, iso_timestamp(now_milliseconds())))
             return None
-        return self._run(kind, call, None)
+        return self._run(call, None)
 
-    def _run(self, kind: str, call: Any, timestamp: str | None) -> Message | None:
+    def _run(self, call: Call, timestamp: str | None) -> Message | None:
         assert self._identity is not None and self._builder is not None
         identity = self._identity
-        page: PageInfo | None = None
-        if kind == "track":
-            snapshot = identity.refresh()
-            fields: dict[str, Any] = {"event": call.event, "properties": call.properties}
-        elif kind == "identify":
-            snapshot = identity.identify(call.user_id, call.traits)
-            fields = {"traits": snapshot.user_traits}
-        elif kind == "group":
-            snapshot = identity.group(call.group_id, call.traits)
-            fields = {"groupId": snapshot.group_id, "traits": snapshot.group_traits}
-        elif kind == "alias":
-            current = identity.refresh()
-            previous = call.from_ or current.user_id or current.anonymous_id
-            snapshot = identity.alias(call.to)
-            fields = {"previousId": previous}
-        elif kind == "reset":
+        if isinstance(call, ResetCall):
             self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
             return None
-        elif kind == "set_anonymous_id":
+        if isinstance(call, SetAnonymousIdCall):
             identity.set_anonymous_id(call.anonymous_id)
             return None
-        else:  # page: the page's url, path, title… are the properties' defaults, as in RudderStack
-            snapshot = identity.refresh()
-            page = self._builder.page_info()
-            fields = {"name": call.name, "category": call.category,
-                      "properties": page.as_context()}
-            fields["properties"].update(call.properties)
-        message = self._builder.build(kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
+        page = self._builder.page_info()
+        snapshot, fields = call.apply(identity, page)
+        message = self._builder.build(call.kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
         if "message" in self._outcomes.listened:
             self._outcomes.notify("message", {"message": message})
         self._route(message, snapshot, call.callback)
         return message
 
-    def _route(self, item: Message | _Reset, snapshot: IdentitySnapshot, callback: Any) -> None:
+    def _route(self, item: Message | ResetCall, snapshot: IdentitySnapshot, callback: Any) -> None:
         assert self._destination is not None and self._config is not None
         if self._consent == "pending":
             if len(self._held) >= self._config.queue_size:
@@ -424,7 +387,7 @@ class Analytics:
         if self._consent == "denied":
             self._outcomes.record_filtered(item if isinstance(item, dict) else None, "no consent", callback)
             return
-        if isinstance(item, _Reset):
+        if isinstance(item, ResetCall):
             self._agent_identity = snapshot
             self._destination.deliver_calls(self._mapper.reset_calls(snapshot))
             return
