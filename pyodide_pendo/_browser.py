@@ -61,16 +61,17 @@ def page_window() -> Any:
     return window
 
 
-def url_parts(url: str) -> UrlParts:
-    """``url`` as the browser's own parser reads it (WHATWG ``URL``, the one that loads scripts); this thread's
-    ``URL`` is the same parser as the page's, and costs no round trip from a worker."""
+def url_parts(url: str, window: Any) -> UrlParts:
+    """``url`` as the browser's own parser reads it (WHATWG ``URL``, the one that loads scripts), resolved
+    against the page's base URL as a script's ``src`` is; this thread's ``URL`` is the same parser as the
+    page's, and costs no round trip from a worker."""
     import js  # type: ignore[import-not-found]
 
     try:
-        parsed = js.URL.new(url)
+        parsed = js.URL.new(url, window.document.baseURI)
     except Exception:
-        raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost); the browser "
-                         f"cannot parse {url!r} as one") from None
+        raise ValueError(f"agent_url must be an https:// URL (or http:// on localhost), or a URL relative to the "
+                         f"page; the browser cannot parse {url!r} as one") from None
     return UrlParts(parsed.href, parsed.protocol, parsed.hostname, parsed.username, parsed.password)
 
 

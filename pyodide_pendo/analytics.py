@@ -164,9 +164,10 @@ class Analytics:
 
         if not hasattr(os, "urandom"):  # MicroPython: ids take the page's crypto (see identity._RandomPool)
             use_random_source(_browser.random_bytes)
-        if config.agent_url is not None:  # again, as the browser reads it: Python's reading is not enough
-            check_agent_url(config.agent_url, _browser.url_parts(config.agent_url))
         page = _browser.page_window()
+        if config.agent_url is not None:  # again, as the browser reads it (Python's reading is not enough), and
+            # resolved against the page as the early-start script resolves it
+            config.agent_url = check_agent_url(config.agent_url, _browser.url_parts(config.agent_url, page))
         environment = self._injected_environment or _browser.BrowserEnvironment(page)
         store = self._injected_store or _browser.identity_storage(page, config.storage, config.cookie_domain,
                                                                    config.secure_cookie, self._warn)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pyodide_pendo.config import ENVIRONMENT_ALIASES, ENVIRONMENTS, OPTION_DEFAULTS, LoadConfig
+from pyodide_pendo.config import ENVIRONMENT_ALIASES, ENVIRONMENTS, OPTIONS, LoadConfig
 from pyodide_pendo.early_start import MIRRORED_OPTIONS, EarlyStart, attribute_name
 
 
@@ -92,7 +92,7 @@ def test_a_different_identity_is_warned_about_and_names_both():
 
 
 def test_every_mirrored_option_is_a_load_option_with_a_data_attribute():
-    assert set(MIRRORED_OPTIONS) <= {"api_key", *OPTION_DEFAULTS}
+    assert set(MIRRORED_OPTIONS) <= {"api_key"} | {option.name for option in OPTIONS}
     assert attribute_name("cookie_domain") == "data-cookie-domain"
 
 
