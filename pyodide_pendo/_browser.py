@@ -38,12 +38,12 @@ STORAGE_BROKE = ("the page's localStorage throws since the agent started, and th
 
 def page_window() -> Any:
     """The page's ``window``: ``js`` on the main thread (PyScript's ``window`` is the same), PyScript's in a worker."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     if not hasattr(js, "WorkerGlobalScope"):
         return js
     try:
-        from pyscript import window  # type: ignore[import-not-found]
+        from pyscript import window
     except ImportError:
         raise RuntimeError(
             "pyodide_pendo needs the page's window, and this Pyodide worker has none: run your code in a "
@@ -65,7 +65,7 @@ def url_parts(url: str, window: Any) -> UrlParts:
     """``url`` as the browser's own parser reads it (WHATWG ``URL``, the one that loads scripts), resolved
     against the page's base URL as a script's ``src`` is; this thread's ``URL`` is the same parser as the
     page's, and costs no round trip from a worker."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     try:
         parsed = js.URL.new(url, window.document.baseURI)
@@ -88,7 +88,7 @@ class PageCalls:
     """
 
     def __init__(self, window: Any) -> None:
-        import js  # type: ignore[import-not-found]
+        import js
 
         self.box = js.Array.of
         # Local functions f(items) that call the page's Reflect.get / Reflect.apply with those items.
@@ -159,7 +159,7 @@ class DirectPageCalls:
 def page_calls(window: Any) -> PageCalls | DirectPageCalls:
     """Boxed calls in a worker (``WorkerGlobalScope`` exists only there; PyScript gives workers a
     ``document`` too, so that is no test), else direct."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     return PageCalls(window) if hasattr(js, "WorkerGlobalScope") else DirectPageCalls(window)
 
@@ -382,7 +382,7 @@ def early_start_record(window: Any) -> dict[str, Any] | None:
 def flush_at_end_of_task(flush: Any) -> None:
     """Run ``flush`` in a microtask of this thread's JavaScript: once the running Python code returns to the
     event loop, before any timer, event or navigation."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     js.queueMicrotask(_for_javascript(flush, once=True))
 
@@ -414,7 +414,7 @@ def _for_javascript(function: Any, *, once: bool) -> Any:
     after one call, or one released by hand); MicroPython has no ``pyodide.ffi``, and a Python function passed
     to JavaScript is a function there already."""
     try:
-        from pyodide.ffi import create_once_callable, create_proxy  # type: ignore[import-not-found]
+        from pyodide.ffi import create_once_callable, create_proxy
     except ImportError:
         return function
     return create_once_callable(function) if once else create_proxy(function)
@@ -423,7 +423,7 @@ def _for_javascript(function: Any, *, once: bool) -> Any:
 def random_bytes(count: int) -> bytes:
     """``count`` bytes from the page's ``crypto.getRandomValues``: ids' randomness where the runtime has no
     ``os.urandom`` (MicroPython)."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     values = js.crypto.getRandomValues(js.Uint8Array.new(count))
     # As one base64 string: a byte at a time would be one round trip each from a worker.

@@ -1,7 +1,8 @@
 """``Analytics``: RudderStack's ``rudderanalytics`` API in Python, delivering to the Pendo agent in the page.
 
-Every call flows one way: ``calls`` (checked, then applied) → message (``messages``, ``identity``) → listeners → consent →
-``before_send`` hooks → ``filters`` → ``mapping`` → ``destination`` → the page; all but the last is pure Python.
+Every call flows one way: ``calls`` (checked, then applied) → message (``messages``, ``identity``) → listeners →
+consent → ``before_send`` hooks → ``filters`` → ``mapping`` → ``destination`` → the page; all but the last is
+pure Python. Every ending (delivered, filtered, dropped, undelivered) is reported to ``outcomes``.
 
 Decisions worth knowing:
 - Calls made before ``load()`` are validated at once (bad input raises there) but buffered unbuilt, up to

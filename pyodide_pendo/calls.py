@@ -220,7 +220,7 @@ def split_callback(*values: object) -> tuple[list[object] | tuple[object, ...], 
         return values, None
     for index, value in enumerate(values):
         if callable(value):
-            return list(values[:index]) + [None] * (len(values) - index), value  # type: ignore[return-value]
+            return list(values[:index]) + [None] * (len(values) - index), value
     return list(values), None
 
 
@@ -267,7 +267,7 @@ def normalize_options(value: object, *, warn: Warn) -> CallOptions:
 
 def _check_callback(callback: object) -> Callback | None:
     if callback is None or callable(callback):
-        return callback  # type: ignore[return-value]
+        return callback
     raise TypeError(f"callback must be callable (a function taking the message), not {type(callback).__name__}")
 
 

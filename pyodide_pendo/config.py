@@ -146,7 +146,7 @@ def _env(value: object) -> str:
     env = ENVIRONMENT_ALIASES.get(value, value) if isinstance(value, str) else value
     if env not in ENVIRONMENTS:
         raise ValueError(f"env must be one of {', '.join(ENVIRONMENTS)} (Pendo's regions); got {value!r}")
-    return env  # type: ignore[return-value]
+    return env
 
 
 def _agent_url(value: object) -> str | None:
@@ -184,7 +184,7 @@ def _one_of(name: str, allowed: tuple[str, ...]) -> Callable[[object], str]:
     def check(value: object) -> str:
         if value not in allowed:
             raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-        return value  # type: ignore[return-value]
+        return value
 
     return check
 
@@ -322,4 +322,4 @@ class LoadConfig:
             raise TypeError(f"load() got unknown option(s): {', '.join(sorted(unknown))}; see the README's "
                             "load() options")
         values = {name: _OPTIONS_BY_NAME[name].check(value) for name, value in settings.items()}
-        return cls(api_key, event_filter, values)  # type: ignore[arg-type]
+        return cls(api_key, event_filter, values)
