@@ -18,6 +18,11 @@ from .messages import PageInfo
 from .persistence import CookieStore, LocalStorageStore, MemoryStore, usable_store
 from .values import json_text
 
+try:  # Pyodide: JavaScript's null arrives as this one object (undefined as None)
+    from pyodide.ffi import jsnull
+except ImportError:  # MicroPython: there is no pyodide.ffi, and null arrives as None
+    jsnull = None
+
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
     from typing import Any
 
@@ -388,8 +393,8 @@ def flush_at_end_of_task(flush: Any) -> None:
 
 
 def _is_object(value: Any) -> bool:
-    return value is not None and type(value).__name__ not in ("JsNull", "NoneType") and not isinstance(
-        value, (str, int, float, bool))
+    """A JavaScript object or function: not undefined, null or a primitive."""
+    return value is not None and value is not jsnull and not isinstance(value, (str, int, float, bool))
 
 
 def _is_function(value: Any) -> bool:

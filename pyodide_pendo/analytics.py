@@ -66,18 +66,19 @@ class _Settled:
     def __await__(self) -> Generator[Any, None, None]:
         import asyncio
 
-        while True:
-            refusal = self._analytics._refusal()
-            if refusal is not None:
-                raise refusal
-            destination = self._analytics._destination
-            if destination is not None and destination.state in ("ready", "failed"):
-                break
-            pause = asyncio.sleep(0.02)  # CPython's is a coroutine; MicroPython's is itself iterable
-            yield from (pause.__await__() if hasattr(pause, "__await__") else pause)  # type: ignore[misc]
-        error = destination.load_error()
-        if error is not None:
-            raise error
+        settled = asyncio.Event()
+        errors: list[PendoLoadError | None] = []
+
+        def on_settled(error: PendoLoadError | None) -> None:
+            errors.append(error)
+            settled.set()
+
+        self._analytics._when_settled(on_settled)  # at once, if it is settled already
+        if not errors:
+            wait: Any = settled.wait()  # CPython's is a coroutine; MicroPython's is itself iterable
+            yield from (wait.__await__() if hasattr(wait, "__await__") else wait)
+        if errors[0] is not None:
+            raise errors[0]
 
     __iter__ = __await__  # MicroPython's await asks for __iter__
 
@@ -222,14 +223,19 @@ class Analytics:
             def settled(error: PendoLoadError | None) -> None:
                 callback() if error is None else callback(error)
 
-            refusal = self._refusal()
-            if refusal is not None:
-                guarded("a ready callback", settled, refusal)
-            elif self._destination is not None:
-                self._destination.on_settled(settled)
-            else:
-                self._pending_ready.append(settled)
+            self._when_settled(settled)
         return _Settled(self)
+
+    def _when_settled(self, callback: Callable[[PendoLoadError | None], None]) -> None:
+        """Call ``callback(None)`` once the agent is ready, or ``callback(error)`` once it failed or consent was
+        denied before it loaded; now, if that happened already."""
+        refusal = self._refusal()
+        if refusal is not None:
+            guarded("a ready callback", callback, refusal)
+        elif self._destination is not None:
+            self._destination.on_settled(callback)
+        else:
+            self._pending_ready.append(callback)
 
     def consent(self, granted: bool = True) -> int:
         """Grant or deny consent for analytics; returns how many waiting messages were sent or discarded.

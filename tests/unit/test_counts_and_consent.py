@@ -143,3 +143,27 @@ def test_the_failure_warning_counts_the_calls_that_waited_as_stats_does(analytic
         "events are not reaching Pendo: blocked by the test (2 waiting call(s) undelivered; later calls are "
         "counted as undelivered, see stats())"]
 
+
+
+def test_awaiting_ready_wakes_when_the_agent_gets_ready(analytics: Analytics, agent, schedule) -> None:
+    agent.status = "loading"
+    analytics.load("KEY")
+
+    async def scenario() -> list[str]:
+        import asyncio
+
+        happened: list[str] = []
+
+        async def wait_for_ready() -> None:
+            await analytics.ready()
+            happened.append("ready")
+
+        waiter = asyncio.ensure_future(wait_for_ready())
+        await asyncio.sleep(0.05)
+        happened.append("still waiting" if not waiter.done() else "done too early")
+        agent.status = "ready"
+        await schedule.coroutines.pop()  # the readiness watcher sees it
+        await waiter
+        return happened
+
+    assert run(scenario()) == ["still waiting", "ready"]
