@@ -116,7 +116,22 @@ class Analytics:
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def load(self, api_key: str | Mapping[str, Any], **options: Any) -> None:
-        """Load Pendo for ``api_key`` (or a pasted RudderStack Pendo destination config). See the README."""
+        """Load the Pendo agent for your app, then send the calls made so far, in order.
+
+        Args:
+            api_key: your Pendo app's API key, or a RudderStack Pendo destination config (a dict with
+                ``apiKey`` and optionally ``eventFilteringOption``, ``whitelistedEvents``, ``blacklistedEvents``).
+            **options: ``env``, ``agent_url``, ``pendo_options``, ``ready_timeout``, ``queue_size``, ``consent``,
+                ``storage``, ``cookie_domain``, ``secure_cookie``, ``integrations``, ``before_send``, ``debug``
+                (the README's options table; declared in ``pyodide_pendo.config.OPTIONS``).
+
+        Returns ``None`` at once: the agent loads in the background (``await ready()`` to wait). A second call
+        is ignored with a warning.
+
+        Raises:
+            TypeError, ValueError: an option is unknown or not valid; the message names it.
+            RuntimeError: under CPython without an injected ``agent`` (there is no page).
+        """
         config = LoadConfig.parse(api_key, options)
         if self._config is not None:
             logger.warning("load() was already called; this call is ignored")
@@ -207,7 +222,17 @@ class Analytics:
                                           config.debug))
 
     def ready(self, callback: Callable[..., object] | None = None) -> Awaitable[None]:
-        """Await the agent's readiness (raises ``PendoLoadError`` on failure), or pass a callback.
+        """Wait for the Pendo agent to be ready: ``await ready()``, or ``ready(callback)``.
+
+        Args:
+            callback: called with no argument once Pendo is ready, or with the ``PendoLoadError`` once loading
+                failed: define it as ``def on_ready(error=None)``.
+
+        Returns an awaitable that returns ``None`` once the agent is ready and raises ``PendoLoadError`` if it
+        never gets ready (script blocked or failing, ``ready_timeout`` passed, consent denied before it loaded).
+
+        Raises:
+            TypeError: ``callback`` is not callable.
 
         The callback is called with no argument once Pendo is ready (as RudderStack's), or with the
         ``PendoLoadError`` once loading failed: define it as ``def on_ready(error=None)``. While consent is
@@ -238,7 +263,16 @@ class Analytics:
             self._pending_ready.append(callback)
 
     def consent(self, granted: bool = True) -> int:
-        """Grant or deny consent for analytics; returns how many waiting messages were sent or discarded.
+        """Grant or deny consent for analytics (with ``load(..., consent="pending")``, or to withdraw it).
+
+        Args:
+            granted: ``True`` loads the agent if it waited for consent and sends the messages held for it;
+                ``False`` discards what waits.
+
+        Returns how many waiting messages were sent or discarded.
+
+        Raises:
+            TypeError: ``granted`` is not a bool.
 
         Called before ``load()``, the choice holds for ``load()`` too (it wins over ``load(consent=…)``).
         Denied, every message not yet handed to the agent is discarded (``filtered``, listeners told, callbacks
@@ -275,43 +309,147 @@ class Analytics:
 
     def identify(self, user_id: Any = None, traits: Any = None, options: Any = None,
                  callback: Any = None) -> Message | None:
+        """Identify the user: ``identify("user-1", {"email": …})``, or ``identify({...})`` to add traits only.
+
+        Args:
+            user_id: the user's id, a ``str`` or an ``int``; ``None`` keeps the current one.
+            traits: a dict merged into the traits given before (kept with the identity).
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.identify`` with the visitor (traits as its metadata) and account. A callable in any
+        argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
         return self._submit(IdentifyCall.from_arguments(user_id, traits, options, callback, warn=self._warn))
 
     def group(self, group_id: Any = None, traits: Any = None, options: Any = None,
               callback: Any = None) -> Message | None:
+        """Set the user's group, Pendo's account: ``group("acme", {"plan": "pro"})``, or ``group({...})``.
+
+        Args:
+            group_id: the group's id, a ``str`` or an ``int``; ``None`` keeps the current one.
+            traits: a dict merged into the group's traits; a ``parentAccount`` trait (an id, or a dict with
+                ``id``) becomes Pendo's parent account.
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.identify`` with the visitor and the account (traits as its metadata). A callable in
+        any argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
         return self._submit(GroupCall.from_arguments(group_id, traits, options, callback, warn=self._warn))
 
     def track(self, event: Any, properties: Any = None, options: Any = None, callback: Any = None) -> Message | None:
+        """Record an event: ``track("Order Completed", {"total": 42})``.
+
+        Args:
+            event: the event's name, a non-empty ``str``.
+            properties: a dict of the event's properties (JSON values; others are converted or dropped with a
+                warning).
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.track(event, properties)``, unless ``integrations`` or the event filter keep it. A
+        callable in any argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
         return self._submit(TrackCall.from_arguments(event, properties, options, callback, warn=self._warn))
 
     def page(self, category: Any = None, name: Any = None, properties: Any = None, options: Any = None,
              callback: Any = None) -> Message | None:
+        """Record a page view: ``page()``, ``page("Home")``, ``page("Docs", "Install", {...})``.
+
+        Args:
+            category: the page's category; alone, a ``str`` is the page's name instead.
+            name: the page's name.
+            properties: a dict; the page's ``url``, ``path``, ``search``, ``title`` and ``referrer`` are its
+                defaults, and ``name`` and ``category`` are copied into it.
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.pageLoad(url)`` (the agent records a page load only when the URL changed). A
+        callable in any argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
         return self._submit(PageCall.from_arguments(category, name, properties, options, callback, warn=self._warn))
 
     def alias(self, to: Any, from_: Any = None, options: Any = None, callback: Any = None) -> Message | None:
+        """Give the current visitor a new user id: ``alias("user-2")``.
+
+        Args:
+            to: the new user id, a ``str`` or an ``int`` (required).
+            from_: the previous id for the message's ``previousId``; by default the current user id, or the
+                anonymousId.
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.identify`` with the new visitor id. A callable in any argument position is the
+        callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
         return self._submit(AliasCall.from_arguments(to, from_, options, callback, warn=self._warn))
 
     def reset(self, reset_anonymous_id: bool = False) -> None:
-        """Forget the user and group (and with ``True`` the anonymousId); Pendo starts a new anonymous visitor."""
+        """Forget the user, the group and their traits; Pendo starts a new session with an anonymous visitor.
+
+        Args:
+            reset_anonymous_id: also make a new anonymousId (so the new visitor is another one).
+
+        Raises:
+            TypeError: ``reset_anonymous_id`` is not a bool.
+        """
         self._submit(ResetCall.from_arguments(reset_anonymous_id))
 
     def set_anonymous_id(self, anonymous_id: Any = None) -> None:
-        """Use ``anonymous_id`` (or a new UUID when ``None``) as the anonymousId from now on."""
+        """Use ``anonymous_id`` as the anonymousId from now on (stored with the identity).
+
+        Args:
+            anonymous_id: a ``str`` or an ``int``; ``None`` makes a new UUID.
+
+        Raises:
+            TypeError: ``anonymous_id`` is another type.
+        """
         self._submit(SetAnonymousIdCall.from_arguments(anonymous_id))
 
     def get_anonymous_id(self) -> str | None:
+        """The anonymousId (as stored now: another tab may have changed it); ``None`` before ``load()``."""
         return self._identity.refresh().anonymous_id if self._identity else None
 
     def get_user_id(self) -> str | None:
+        """The user id from ``identify()`` or ``alias()``; ``None`` without one, or before ``load()``."""
         return self._identity.refresh().user_id if self._identity else None
 
     def get_user_traits(self) -> dict[str, Any]:
+        """A copy of the user's traits; ``{}`` without any, or before ``load()``."""
         return dict(self._identity.refresh().user_traits) if self._identity else {}
 
     def get_group_id(self) -> str | None:
+        """The group id from ``group()``; ``None`` without one, or before ``load()``."""
         return self._identity.refresh().group_id if self._identity else None
 
     def get_group_traits(self) -> dict[str, Any]:
+        """A copy of the group's traits; ``{}`` without any, or before ``load()``."""
         return dict(self._identity.refresh().group_traits) if self._identity else {}
 
     getAnonymousId = get_anonymous_id  # noqa: N815 (RudderStack's names, for ported code)
@@ -322,8 +460,10 @@ class Analytics:
     getGroupTraits = get_group_traits  # noqa: N815
 
     def stats(self) -> dict[str, Any]:
-        """Counts of what happened to calls: sent, waiting, filtered, dropped, undelivered, and the agent state.
+        """What became of the calls so far, as a dict.
 
+        Returns ``sent``, ``waiting``, ``filtered``, ``dropped`` and ``undelivered`` (counts), ``state`` (the
+        agent's: ``idle``, ``loading``, ``ready``, ``failed``) and ``error`` (why it failed, or ``None``).
         Calls batched for the end of the task are handed to the agent first, so the counts are final.
         """
         if self._destination is not None:
@@ -336,10 +476,18 @@ class Analytics:
         return counts
 
     def on(self, kind: str, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(payload)`` for each ``kind`` of happening; returns a function that unsubscribes.
+        """Call ``listener(payload)`` for each happening of ``kind``.
 
-        Kinds: ``message`` (each message built), ``delivered`` (its Pendo calls made), ``filtered``,
-        ``dropped``, ``undelivered``, and ``state`` (the agent's state changed).
+        Args:
+            kind: ``message`` (each message built: ``{"message"}``), ``delivered`` (its Pendo calls made:
+                ``{"message", "calls"}``), ``filtered``, ``dropped``, ``undelivered`` (``{"message", "reason"}``),
+                or ``state`` (the agent's state changed: ``{"state", "error"}``).
+            listener: a function taking the payload dict; what it raises is logged, never passed on.
+
+        Returns a function that unsubscribes the listener.
+
+        Raises:
+            ValueError: ``kind`` is not one of those. TypeError: ``listener`` is not callable.
         """
         return self._outcomes.listen(kind, listener)
 
