@@ -106,8 +106,8 @@ def test_load_warns_about_options_first_then_the_identity():
 
 
 def test_the_scripts_region_table_is_pythons_and_the_agents():
-    """Pendo's regions are declared twice, in Python and in the early-start script (two languages): both must
-    name the CDN host that the agent's own ``servers.json`` gives each region."""
+    """Pendo's regions are declared in Python and written into the early-start script (``python -m
+    devtools.declarations``): both must name the CDN host that the agent's own ``servers.json`` gives each."""
     script = (ROOT / "web/pyodide-pendo-early.js").read_text()
     table = re.search(r"const CDN_HOSTS = \{(.*?)\};", script, re.S)
     aliases = re.search(r"const ENVIRONMENT_ALIASES = \{(.*?)\};", script, re.S)

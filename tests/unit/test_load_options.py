@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.readme import README, load_options_table, readme_table
+from devtools.declarations import (
+    EARLY_START_SCRIPT,
+    README,
+    REGION_TABLE,
+    load_options_table,
+    readme_table,
+    region_table,
+)
 from pyodide_pendo import Analytics
 from pyodide_pendo.config import OPTIONS, LoadConfig, UrlParts, check_agent_url
 
 
 def test_the_readme_options_table_is_made_from_the_declarations() -> None:
     assert readme_table(README.read_text(encoding="utf-8")) == load_options_table(), (
-        "the README's load() options table is out of date: run python -m devtools.readme")
+        "the README's load() options table is out of date: run python -m devtools.declarations")
+
+
+def test_the_early_start_scripts_region_table_is_written_from_pythons() -> None:
+    written = REGION_TABLE.search(EARLY_START_SCRIPT.read_text(encoding="utf-8"))
+    assert written is not None and written.group(0) == region_table(), (
+        "the early-start script's region table is out of date: run python -m devtools.declarations")
 
 
 def test_load_config_types_every_declared_option_and_nothing_else() -> None:
