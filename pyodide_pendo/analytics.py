@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 
-from .calls import AliasCall, GroupCall, IdentifyCall, PageCall, ResetCall, SetAnonymousIdCall, TrackCall
+from .calls import AliasCall, GroupCall, IdentifyCall, MessageCall, PageCall, ResetCall, SetAnonymousIdCall, TrackCall
 from .config import LoadConfig, check_agent_url
 from .destination import AgentPlan, PendoDestination
 from .early_start import EarlyStart
@@ -515,19 +515,19 @@ class Analytics:
     def _run(self, call: Call, timestamp: str | None) -> Message | None:
         assert self._identity is not None and self._builder is not None
         identity = self._identity
+        if isinstance(call, MessageCall):
+            page = self._builder.page_info()
+            snapshot, fields = call.apply(identity, page)
+            message = self._builder.build(call.kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
+            if "message" in self._outcomes.listened:
+                self._outcomes.notify("message", {"message": message})
+            self._route(message, snapshot, call.callback)
+            return message
         if isinstance(call, ResetCall):
             self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
-            return None
-        if isinstance(call, SetAnonymousIdCall):
+        else:
             identity.set_anonymous_id(call.anonymous_id)
-            return None
-        page = self._builder.page_info()
-        snapshot, fields = call.apply(identity, page)
-        message = self._builder.build(call.kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
-        if "message" in self._outcomes.listened:
-            self._outcomes.notify("message", {"message": message})
-        self._route(message, snapshot, call.callback)
-        return message
+        return None
 
     def _route(self, item: Message | ResetCall, snapshot: IdentitySnapshot, callback: Any) -> None:
         assert self._destination is not None and self._config is not None

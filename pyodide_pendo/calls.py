@@ -44,14 +44,13 @@ NO_OPTIONS = CallOptions()
 
 
 class MessageCall:
-    """A call that builds a RudderStack message of type ``kind``."""
+    """A call that builds a RudderStack message of type ``kind``. Each kind sets ``options`` and ``callback`` in
+    its own ``__init__`` (no call up to this class's: one call fewer per API call)."""
 
     __slots__ = ("options", "callback")
     kind = ""
-
-    def __init__(self, options: CallOptions, callback: Callback | None) -> None:
-        self.options = options
-        self.callback = callback
+    options: CallOptions
+    callback: Callback | None
 
     def apply(self, identity: Identity, page: "PageInfo") -> tuple[IdentitySnapshot, JSONObject]:
         """Change ``identity`` as this call does; returns the identity after it and the message's own fields."""
@@ -66,7 +65,8 @@ class TraitsCall(MessageCall):
 
     def __init__(self, id: str | None, traits: JSONObject, options: CallOptions,
                  callback: Callback | None) -> None:
-        MessageCall.__init__(self, options, callback)
+        self.options = options
+        self.callback = callback
         self.id = id
         self.traits = traits
 
@@ -106,7 +106,8 @@ class TrackCall(MessageCall):
     kind = "track"
 
     def __init__(self, event: str, properties: JSONObject, options: CallOptions, callback: Callback | None) -> None:
-        MessageCall.__init__(self, options, callback)
+        self.options = options
+        self.callback = callback
         self.event = event
         self.properties = properties
 
@@ -127,7 +128,8 @@ class PageCall(MessageCall):
 
     def __init__(self, category: str | None, name: str | None, properties: JSONObject, options: CallOptions,
                  callback: Callback | None) -> None:
-        MessageCall.__init__(self, options, callback)
+        self.options = options
+        self.callback = callback
         self.category = category
         self.name = name
         self.properties = properties
@@ -163,7 +165,8 @@ class AliasCall(MessageCall):
     kind = "alias"
 
     def __init__(self, to: str, from_: str | None, options: CallOptions, callback: Callback | None) -> None:
-        MessageCall.__init__(self, options, callback)
+        self.options = options
+        self.callback = callback
         self.to = to
         self.from_ = from_
 

@@ -21,7 +21,7 @@ import time
 
 from .errors import PendoLoadError
 from .filters import destination_enabled
-from .outcomes import guarded
+from .outcomes import ENDING_KINDS, guarded
 
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
     from collections.abc import Callable, Coroutine, Mapping
@@ -261,7 +261,7 @@ class PendoDestination:
     def deliver(self, message: dict[str, Any], calls: list[PendoCall],
                 callback: Callable[[dict[str, Any]], object] | None) -> None:
         """Batch one message's calls for the agent (queue them while it loads), or count them as undelivered."""
-        keep = callback is not None or self.outcomes.keeps_messages()
+        keep = callback is not None or not ENDING_KINDS.isdisjoint(self.outcomes.listened)
         self._enqueue(_Delivery([(call.method, call.arguments_json()) for call in calls],
                                 message if keep else None, callback))
 

@@ -48,10 +48,6 @@ class Outcomes:
         return {"sent": self.sent, "filtered": self.filtered, "dropped": self.dropped,
                 "undelivered": self.undelivered}
 
-    def keeps_messages(self) -> bool:
-        """Whether a waiting message must be kept for its ending's notice (someone listens to endings)."""
-        return not ENDING_KINDS.isdisjoint(self.listened)
-
     def listen(self, kind: str, listener: Listener) -> Callable[[], None]:
         """Add ``listener`` for ``kind``; returns the function that removes it."""
         if kind not in self._listeners:
