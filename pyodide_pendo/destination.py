@@ -12,7 +12,8 @@ States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
   counted as undelivered and warned about; nothing raises into user code.
 - Consent withdrawn: calls not yet handed to the agent are filtered, and the agent stops its own capture and
   sending (``pendo.stopSendingEvents``, also as soon as it gets ready) until consent is given again.
-- Each delivery ends sent, filtered, dropped or undelivered: counted, told to listeners, its callback called.
+- Each delivery ends sent, filtered, dropped or undelivered, reported to ``outcomes.Outcomes`` (which counts
+  it, tells the listeners and calls its callback).
 """
 
 import asyncio
