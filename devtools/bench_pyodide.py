@@ -90,7 +90,8 @@ def profile_stages(kind: str, count: int, repeats: int) -> str:
     Reaches into the package's internals on purpose: this is what the whole call is made of. Run it with the
     no-op agent in ``window.pendo`` so the agent's own cost is not in the figures.
     """
-    from pyodide_pendo import arguments, rudderanalytics
+    from pyodide_pendo import rudderanalytics
+    from pyodide_pendo.calls import IdentifyCall, TrackCall
 
     analytics: Any = rudderanalytics  # its loaded parts are Optional in its types
     builder, mapper, destination = analytics._builder, analytics._mapper, analytics._destination
@@ -99,24 +100,24 @@ def profile_stages(kind: str, count: int, repeats: int) -> str:
     normalize: Callable[[], Any]
     call: Any
     if kind == "track":
-        normalize = partial(arguments.normalize_track, fixtures["event"], fixtures["properties"], None, None,
+        normalize = partial(TrackCall.from_arguments, fixtures["event"], fixtures["properties"], None, None,
                             warn=analytics._warn)
         call = normalize()
         snapshot = identity.current
         update_identity: Callable[[], object] = partial(getattr, identity, "current")
         fields: dict[str, Any] = {"event": call.event, "properties": call.properties}
     else:
-        normalize = partial(arguments.normalize_identify, fixtures["userId"], fixtures["traits"], None, None,
+        normalize = partial(IdentifyCall.from_arguments, fixtures["userId"], fixtures["traits"], None, None,
                             warn=analytics._warn)
         call = normalize()
-        snapshot = identity.identify(call.user_id, call.traits)
-        update_identity = partial(identity.identify, call.user_id, call.traits)
+        snapshot = identity.identify(call.id, call.traits)
+        update_identity = partial(identity.identify, call.id, call.traits)
         fields = {"traits": snapshot.user_traits}
     message = builder.build(kind, snapshot, call.options, fields)
     agent_calls = mapper.calls(message, snapshot)
     stages: dict[str, Callable[[], object]] = {
         f"whole {kind}() through the public API": _public_call(kind),
-        "arguments: normalize the call": normalize,
+        "calls: check the arguments": normalize,
         "identity (current / identify)": update_identity,
         "messages.MessageBuilder.build": partial(builder.build, kind, snapshot, call.options, fields),
         "  of which environment.page()": builder.page_info,
@@ -143,7 +144,7 @@ def _deliver_and_flush(destination: Any, message: dict[str, Any], agent_calls: l
 
 
 def _route_checks(analytics: Any, destination: Any, message: dict[str, Any]) -> object:
-    analytics._notify("message", {"message": message})
+    analytics._outcomes.notify("message", {"message": message})
     return destination.allows(message)
 
 

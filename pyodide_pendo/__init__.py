@@ -29,12 +29,12 @@ reset = rudderanalytics.reset
 consent = rudderanalytics.consent
 stats = rudderanalytics.stats
 on = rudderanalytics.on
-get_anonymous_id = getAnonymousId = rudderanalytics.get_anonymous_id
-set_anonymous_id = setAnonymousId = rudderanalytics.set_anonymous_id
-get_user_id = getUserId = rudderanalytics.get_user_id
-get_user_traits = getUserTraits = rudderanalytics.get_user_traits
-get_group_id = getGroupId = rudderanalytics.get_group_id
-get_group_traits = getGroupTraits = rudderanalytics.get_group_traits
+get_anonymous_id = getAnonymousId = rudderanalytics.get_anonymous_id  # noqa: N816 (RudderStack's names)
+set_anonymous_id = setAnonymousId = rudderanalytics.set_anonymous_id  # noqa: N816
+get_user_id = getUserId = rudderanalytics.get_user_id  # noqa: N816
+get_user_traits = getUserTraits = rudderanalytics.get_user_traits  # noqa: N816
+get_group_id = getGroupId = rudderanalytics.get_group_id  # noqa: N816
+get_group_traits = getGroupTraits = rudderanalytics.get_group_traits  # noqa: N816
 
 __all__ = [  # AgentPort is left out: it exists only where the typing module does
     "AgentPlan", "Analytics", "PendoLoadError", "__version__", "alias", "consent", "getAnonymousId",

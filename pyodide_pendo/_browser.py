@@ -18,6 +18,11 @@ from .messages import PageInfo
 from .persistence import CookieStore, LocalStorageStore, MemoryStore, usable_store
 from .values import json_text
 
+try:  # Pyodide: JavaScript's null arrives as this one object (undefined as None)
+    from pyodide.ffi import jsnull
+except ImportError:  # MicroPython: there is no pyodide.ffi, and null arrives as None
+    jsnull = None
+
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
     from typing import Any
 
@@ -150,12 +155,12 @@ def throw_catcher(window: Any) -> ThrowCatcher | None:
 
 def page_window() -> Any:
     """The page's ``window``: ``js`` on the main thread (PyScript's ``window`` is the same), PyScript's in a worker."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     if not hasattr(js, "WorkerGlobalScope"):
         return js
     try:
-        from pyscript import window  # type: ignore[import-not-found]
+        from pyscript import window
     except ImportError:
         raise RuntimeError(
             "pyodide_pendo needs the page's window, and this Pyodide worker has none: run your code in a "
@@ -173,20 +178,21 @@ def page_window() -> Any:
     return window
 
 
-def url_parts(url: str) -> UrlParts:
-    """``url`` as the browser's own parser reads it (WHATWG ``URL``, the one that loads scripts); this thread's
-    ``URL`` is the same parser as the page's, and costs no round trip from a worker."""
-    import js  # type: ignore[import-not-found]
+def url_parts(url: str, window: Any) -> UrlParts:
+    """``url`` as the browser's own parser reads it (WHATWG ``URL``, the one that loads scripts), resolved
+    against the page's base URL as a script's ``src`` is; this thread's ``URL`` is the same parser as the
+    page's, and costs no round trip from a worker."""
+    import js
 
-    catcher = throw_catcher(page_window())
+    catcher = throw_catcher(window)
     try:
         if catcher is None:
-            parsed = js.URL.new(url)
+            parsed = js.URL.new(url, window.document.baseURI)
         else:
-            parsed = catcher.new("URL", url)
+            parsed = catcher.new("URL", url, catcher.window.document.baseURI)
     except Exception:
-        raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost); the browser "
-                         f"cannot parse {url!r} as one") from None
+        raise ValueError(f"agent_url must be an https:// URL (or http:// on localhost), or a URL relative to the "
+                         f"page; the browser cannot parse {url!r} as one") from None
     return UrlParts(parsed.href, parsed.protocol, parsed.hostname, parsed.username, parsed.password)
 
 
@@ -203,7 +209,7 @@ class PageCalls:
     """
 
     def __init__(self, window: Any) -> None:
-        import js  # type: ignore[import-not-found]
+        import js
 
         self.box = js.Array.of
         # Local functions f(items) that call the page's Reflect.get / Reflect.apply with those items.
@@ -274,7 +280,7 @@ class DirectPageCalls:
 def page_calls(window: Any) -> PageCalls | DirectPageCalls:
     """Boxed calls in a worker (``WorkerGlobalScope`` exists only there; PyScript gives workers a
     ``document`` too, so that is no test), else direct."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     return PageCalls(window) if hasattr(js, "WorkerGlobalScope") else DirectPageCalls(window)
 
@@ -512,14 +518,14 @@ def early_start_record(window: Any) -> dict[str, Any] | None:
 def flush_at_end_of_task(flush: Any) -> None:
     """Run ``flush`` in a microtask of this thread's JavaScript: once the running Python code returns to the
     event loop, before any timer, event or navigation."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     js.queueMicrotask(_for_javascript(flush, once=True))
 
 
 def _is_object(value: Any) -> bool:
-    return value is not None and type(value).__name__ not in ("JsNull", "NoneType") and not isinstance(
-        value, (str, int, float, bool))
+    """A JavaScript object or function: not undefined, null or a primitive."""
+    return value is not None and value is not jsnull and not isinstance(value, (str, int, float, bool))
 
 
 def _is_function(value: Any) -> bool:
@@ -544,7 +550,7 @@ def _for_javascript(function: Any, *, once: bool) -> Any:
     after one call, or one released by hand); MicroPython has no ``pyodide.ffi``, and a Python function passed
     to JavaScript is a function there already."""
     try:
-        from pyodide.ffi import create_once_callable, create_proxy  # type: ignore[import-not-found]
+        from pyodide.ffi import create_once_callable, create_proxy
     except ImportError:
         return function
     return create_once_callable(function) if once else create_proxy(function)
@@ -553,7 +559,7 @@ def _for_javascript(function: Any, *, once: bool) -> Any:
 def random_bytes(count: int) -> bytes:
     """``count`` bytes from the page's ``crypto.getRandomValues``: ids' randomness where the runtime has no
     ``os.urandom`` (MicroPython)."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     values = js.crypto.getRandomValues(js.Uint8Array.new(count))
     # As one decimal text ("12,255,…"): a byte at a time would be one round trip each from a worker, and a

@@ -1,7 +1,8 @@
 """``Analytics``: RudderStack's ``rudderanalytics`` API in Python, delivering to the Pendo agent in the page.
 
-Every call flows one way: ``arguments`` → message (``messages``, ``identity``) → listeners → consent →
-``before_send`` hooks → ``filters`` → ``mapping`` → ``destination`` → the page; all but the last is pure Python.
+Every call flows one way: ``calls`` (checked, then applied) → message (``messages``, ``identity``) → listeners →
+consent → ``before_send`` hooks → ``filters`` → ``mapping`` → ``destination`` → the page; all but the last is
+pure Python. Every ending (delivered, filtered, dropped, undelivered) is reported to ``outcomes``.
 
 Decisions worth knowing:
 - Calls made before ``load()`` are validated at once (bad input raises there) but buffered unbuilt, up to
@@ -22,14 +23,15 @@ import logging
 import os
 import sys
 
-from . import arguments as args
+from .calls import AliasCall, GroupCall, IdentifyCall, MessageCall, PageCall, ResetCall, SetAnonymousIdCall, TrackCall
 from .config import LoadConfig, check_agent_url
-from .destination import AgentPlan, DeliveryStats, PendoDestination
+from .destination import AgentPlan, PendoDestination
 from .early_start import EarlyStart
 from .errors import PendoLoadError
 from .identity import Identity, use_random_source
 from .mapping import PendoMapper, visitor_id
 from .messages import FixedEnvironment, MessageBuilder, iso_timestamp, now_milliseconds
+from .outcomes import Outcomes, guarded
 from .pendo_sanitize import PendoSanitizer
 from .persistence import IdentityStore, MemoryStore
 
@@ -37,37 +39,22 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from collections.abc import Awaitable, Callable, Generator, Mapping
     from typing import Any, TypeAlias
 
+    from .calls import Call
     from .destination import AgentPort, FlushSoon, Schedule
     from .identity import IdentitySnapshot
-    from .messages import Environment, PageInfo
+    from .messages import Environment
+    from .outcomes import Listener, Message
     from .persistence import KeyValueStore
 
-    Message: TypeAlias = dict[str, Any]
-    Listener: TypeAlias = Callable[[dict[str, Any]], object]
-    _BufferedCall: TypeAlias = tuple[str, Any, str]  # (kind, normalized call, timestamp)
+    _BufferedCall: TypeAlias = tuple[Call, str]  # (checked call, timestamp)
 except ImportError:
     pass
 
 logger = logging.getLogger("pyodide_pendo")
 
 PRELOAD_LIMIT = 10_000  # calls that may wait for load(); when it runs, queue_size applies to them
-LISTENER_KINDS = ("message", "delivered", "filtered", "dropped", "undelivered", "state")
 # The platforms whose page the browser bridge reaches: Pyodide's, and MicroPython's WebAssembly port.
 BROWSER_PLATFORMS = ("emscripten", "webassembly")
-
-
-class _Reset:
-    __slots__ = ("reset_anonymous_id",)
-
-    def __init__(self, reset_anonymous_id: bool) -> None:
-        self.reset_anonymous_id = reset_anonymous_id
-
-
-class _SetAnonymousId:
-    __slots__ = ("anonymous_id",)
-
-    def __init__(self, anonymous_id: str | None) -> None:
-        self.anonymous_id = anonymous_id
 
 
 class _Settled:
@@ -79,18 +66,19 @@ class _Settled:
     def __await__(self) -> Generator[Any, None, None]:
         import asyncio
 
-        while True:
-            refusal = self._analytics._refusal()
-            if refusal is not None:
-                raise refusal
-            destination = self._analytics._destination
-            if destination is not None and destination.state in ("ready", "failed"):
-                break
-            pause = asyncio.sleep(0.02)  # CPython's is a coroutine; MicroPython's is itself iterable
-            yield from (pause.__await__() if hasattr(pause, "__await__") else pause)  # type: ignore[misc]
-        error = destination.load_error()
-        if error is not None:
-            raise error
+        settled = asyncio.Event()
+        errors: list[PendoLoadError | None] = []
+
+        def on_settled(error: PendoLoadError | None) -> None:
+            errors.append(error)
+            settled.set()
+
+        self._analytics._when_settled(on_settled)  # at once, if it is settled already
+        if not errors:
+            wait: Any = settled.wait()  # CPython's is a coroutine; MicroPython's is itself iterable
+            yield from (wait.__await__() if hasattr(wait, "__await__") else wait)
+        if errors[0] is not None:
+            raise errors[0]
 
     __iter__ = __await__  # MicroPython's await asks for __iter__
 
@@ -109,12 +97,11 @@ class Analytics:
         self._injected_environment = environment
         self._injected_store = store
         self._schedule = schedule
-        self._listeners: dict[str, list[Listener]] = {kind: [] for kind in LISTENER_KINDS}
-        self._listened: set[str] = set()  # kinds with listeners: payloads are built only for these
+        self._outcomes = Outcomes()
         self._sanitizer = PendoSanitizer(self._warn)
         self._mapper = PendoMapper(self._sanitizer)
         self._buffer: list[_BufferedCall] = []
-        self._held: list[tuple[Message | _Reset, IdentitySnapshot, Any]] = []
+        self._held: list[tuple[Message | ResetCall, IdentitySnapshot, Any]] = []
         self._config: LoadConfig | None = None
         self._early: EarlyStart | None = None
         self._identity: Identity | None = None
@@ -122,7 +109,6 @@ class Analytics:
         self._destination: PendoDestination | None = None
         self._consent = "granted"
         self._consent_chosen = False  # consent() was called: its choice wins over load(consent=…)
-        self._pre_destination_stats = DeliveryStats()
         self._pending_ready: list[Callable[[PendoLoadError | None], None]] = []
         self._agent_identity: IdentitySnapshot | None = None  # what the agent was last told
         self._warned: set[str] = set()  # the warnings given once per instance
@@ -130,7 +116,22 @@ class Analytics:
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def load(self, api_key: str | Mapping[str, Any], **options: Any) -> None:
-        """Load Pendo for ``api_key`` (or a pasted RudderStack Pendo destination config). See the README."""
+        """Load the Pendo agent for your app, then send the calls made so far, in order.
+
+        Args:
+            api_key: your Pendo app's API key, or a RudderStack Pendo destination config (a dict with
+                ``apiKey`` and optionally ``eventFilteringOption``, ``whitelistedEvents``, ``blacklistedEvents``).
+            **options: ``env``, ``agent_url``, ``pendo_options``, ``ready_timeout``, ``queue_size``, ``consent``,
+                ``storage``, ``cookie_domain``, ``secure_cookie``, ``integrations``, ``before_send``, ``debug``
+                (the README's options table; declared in ``pyodide_pendo.config.OPTIONS``).
+
+        Returns ``None`` at once: the agent loads in the background (``await ready()`` to wait). A second call
+        is ignored with a warning.
+
+        Raises:
+            TypeError, ValueError: an option is unknown or not valid; the message names it.
+            RuntimeError: under CPython without an injected ``agent`` (there is no page).
+        """
         config = LoadConfig.parse(api_key, options)
         if self._config is not None:
             logger.warning("load() was already called; this call is ignored")
@@ -146,15 +147,7 @@ class Analytics:
                                           current.group_id):
                 self._warn(warning)
         self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
-        destination_options: dict[str, Any] = {"listened": self._listened}
-        if self._schedule is not None:
-            destination_options["schedule"] = self._schedule
-        if flush_soon is not None:
-            destination_options["flush_soon"] = flush_soon
-        self._destination = PendoDestination(agent, config.event_filter, self._notify, config.queue_size,
-                                             config.ready_timeout, **destination_options)
-        self._destination.stats.filtered += self._pre_destination_stats.filtered
-        self._destination.stats.dropped += self._pre_destination_stats.dropped
+        self._destination = PendoDestination(agent, self._outcomes, config, self._schedule, flush_soon)
         for callback in self._pending_ready:
             self._destination.on_settled(callback)
         self._pending_ready.clear()
@@ -168,10 +161,10 @@ class Analytics:
         if refusal is not None:
             self._destination.settle_waiting(refusal)
         buffered, self._buffer = self._buffer, []
-        for kind, call, timestamp in buffered[:config.queue_size]:
-            self._run(kind, call, timestamp)
-        for kind, call, _ in buffered[config.queue_size:]:
-            self._drop_unbuilt(kind, call, f"more than queue_size ({config.queue_size}) calls waited for load()")
+        for call, timestamp in buffered[:config.queue_size]:
+            self._run(call, timestamp)
+        for call, _ in buffered[config.queue_size:]:
+            self._drop_unbuilt(call, f"more than queue_size ({config.queue_size}) calls waited for load()")
 
     def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort, FlushSoon | None,
                                                   EarlyStart | None]:
@@ -188,9 +181,10 @@ class Analytics:
 
         if not hasattr(os, "urandom"):  # MicroPython: ids take the page's crypto (see identity._RandomPool)
             use_random_source(_browser.random_bytes)
-        if config.agent_url is not None:  # again, as the browser reads it: Python's reading is not enough
-            check_agent_url(config.agent_url, _browser.url_parts(config.agent_url))
         page = _browser.page_window()
+        if config.agent_url is not None:  # again, as the browser reads it (Python's reading is not enough), and
+            # resolved against the page as the early-start script resolves it
+            config.agent_url = check_agent_url(config.agent_url, _browser.url_parts(config.agent_url, page))
         environment = self._injected_environment or _browser.BrowserEnvironment(page)
         store = self._injected_store or _browser.identity_storage(page, config.storage, config.cookie_domain,
                                                                    config.secure_cookie, self._warn)
@@ -228,7 +222,17 @@ class Analytics:
                                           config.debug))
 
     def ready(self, callback: Callable[..., object] | None = None) -> Awaitable[None]:
-        """Await the agent's readiness (raises ``PendoLoadError`` on failure), or pass a callback.
+        """Wait for the Pendo agent to be ready: ``await ready()``, or ``ready(callback)``.
+
+        Args:
+            callback: called with no argument once Pendo is ready, or with the ``PendoLoadError`` once loading
+                failed: define it as ``def on_ready(error=None)``.
+
+        Returns an awaitable that returns ``None`` once the agent is ready and raises ``PendoLoadError`` if it
+        never gets ready (script blocked or failing, ``ready_timeout`` passed, consent denied before it loaded).
+
+        Raises:
+            TypeError: ``callback`` is not callable.
 
         The callback is called with no argument once Pendo is ready (as RudderStack's), or with the
         ``PendoLoadError`` once loading failed: define it as ``def on_ready(error=None)``. While consent is
@@ -244,17 +248,31 @@ class Analytics:
             def settled(error: PendoLoadError | None) -> None:
                 callback() if error is None else callback(error)
 
-            refusal = self._refusal()
-            if refusal is not None:
-                PendoDestination._guarded("a ready callback", settled, refusal)
-            elif self._destination is not None:
-                self._destination.on_settled(settled)
-            else:
-                self._pending_ready.append(settled)
+            self._when_settled(settled)
         return _Settled(self)
 
+    def _when_settled(self, callback: Callable[[PendoLoadError | None], None]) -> None:
+        """Call ``callback(None)`` once the agent is ready, or ``callback(error)`` once it failed or consent was
+        denied before it loaded; now, if that happened already."""
+        refusal = self._refusal()
+        if refusal is not None:
+            guarded("a ready callback", callback, refusal)
+        elif self._destination is not None:
+            self._destination.on_settled(callback)
+        else:
+            self._pending_ready.append(callback)
+
     def consent(self, granted: bool = True) -> int:
-        """Grant or deny consent for analytics; returns how many waiting messages were sent or discarded.
+        """Grant or deny consent for analytics (with ``load(..., consent="pending")``, or to withdraw it).
+
+        Args:
+            granted: ``True`` loads the agent if it waited for consent and sends the messages held for it;
+                ``False`` discards what waits.
+
+        Returns how many waiting messages were sent or discarded.
+
+        Raises:
+            TypeError: ``granted`` is not a bool.
 
         Called before ``load()``, the choice holds for ``load()`` too (it wins over ``load(consent=…)``).
         Denied, every message not yet handed to the agent is discarded (``filtered``, listeners told, callbacks
@@ -268,7 +286,8 @@ class Analytics:
         destination = self._destination
         if not granted:
             for item, _, callback in held:
-                self._filtered(item if isinstance(item, dict) else None, "consent denied", callback)
+                self._outcomes.record_filtered(item if isinstance(item, dict) else None, "consent denied",
+                                               callback)
             discarded = len(held)
             if destination is not None:
                 discarded += destination.stop_sending("consent withdrawn")
@@ -290,47 +309,147 @@ class Analytics:
 
     def identify(self, user_id: Any = None, traits: Any = None, options: Any = None,
                  callback: Any = None) -> Message | None:
-        return self._submit("identify", args.normalize_identify(user_id, traits, options, callback, warn=self._warn))
+        """Identify the user: ``identify("user-1", {"email": …})``, or ``identify({...})`` to add traits only.
+
+        Args:
+            user_id: the user's id, a ``str`` or an ``int``; ``None`` keeps the current one.
+            traits: a dict merged into the traits given before (kept with the identity).
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.identify`` with the visitor (traits as its metadata) and account. A callable in any
+        argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
+        return self._submit(IdentifyCall.from_arguments(user_id, traits, options, callback, warn=self._warn))
 
     def group(self, group_id: Any = None, traits: Any = None, options: Any = None,
               callback: Any = None) -> Message | None:
-        return self._submit("group", args.normalize_group(group_id, traits, options, callback, warn=self._warn))
+        """Set the user's group, Pendo's account: ``group("acme", {"plan": "pro"})``, or ``group({...})``.
+
+        Args:
+            group_id: the group's id, a ``str`` or an ``int``; ``None`` keeps the current one.
+            traits: a dict merged into the group's traits; a ``parentAccount`` trait (an id, or a dict with
+                ``id``) becomes Pendo's parent account.
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.identify`` with the visitor and the account (traits as its metadata). A callable in
+        any argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
+        return self._submit(GroupCall.from_arguments(group_id, traits, options, callback, warn=self._warn))
 
     def track(self, event: Any, properties: Any = None, options: Any = None, callback: Any = None) -> Message | None:
-        return self._submit("track", args.normalize_track(event, properties, options, callback, warn=self._warn))
+        """Record an event: ``track("Order Completed", {"total": 42})``.
+
+        Args:
+            event: the event's name, a non-empty ``str``.
+            properties: a dict of the event's properties (JSON values; others are converted or dropped with a
+                warning).
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.track(event, properties)``, unless ``integrations`` or the event filter keep it. A
+        callable in any argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
+        return self._submit(TrackCall.from_arguments(event, properties, options, callback, warn=self._warn))
 
     def page(self, category: Any = None, name: Any = None, properties: Any = None, options: Any = None,
              callback: Any = None) -> Message | None:
-        return self._submit("page", args.normalize_page(category, name, properties, options, callback,
-                                                         warn=self._warn))
+        """Record a page view: ``page()``, ``page("Home")``, ``page("Docs", "Install", {...})``.
+
+        Args:
+            category: the page's category; alone, a ``str`` is the page's name instead.
+            name: the page's name.
+            properties: a dict; the page's ``url``, ``path``, ``search``, ``title`` and ``referrer`` are its
+                defaults, and ``name`` and ``category`` are copied into it.
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.pageLoad(url)`` (the agent records a page load only when the URL changed). A
+        callable in any argument position is the callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
+        return self._submit(PageCall.from_arguments(category, name, properties, options, callback, warn=self._warn))
 
     def alias(self, to: Any, from_: Any = None, options: Any = None, callback: Any = None) -> Message | None:
-        return self._submit("alias", args.normalize_alias(to, from_, options, callback, warn=self._warn))
+        """Give the current visitor a new user id: ``alias("user-2")``.
+
+        Args:
+            to: the new user id, a ``str`` or an ``int`` (required).
+            from_: the previous id for the message's ``previousId``; by default the current user id, or the
+                anonymousId.
+            options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
+                override the message's fields, every other key deep-merges into its ``context``.
+            callback: called with the message once it was delivered, filtered, dropped or undelivered.
+
+        Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
+        reaches Pendo as ``pendo.identify`` with the new visitor id. A callable in any argument position is the
+        callback, and what follows it is ignored.
+
+        Raises:
+            TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
+        """
+        return self._submit(AliasCall.from_arguments(to, from_, options, callback, warn=self._warn))
 
     def reset(self, reset_anonymous_id: bool = False) -> None:
-        """Forget the user and group (and with ``True`` the anonymousId); Pendo starts a new anonymous visitor."""
-        if not isinstance(reset_anonymous_id, bool):
-            raise TypeError("reset_anonymous_id must be True or False")
-        self._submit("reset", _Reset(reset_anonymous_id))
+        """Forget the user, the group and their traits; Pendo starts a new session with an anonymous visitor.
+
+        Args:
+            reset_anonymous_id: also make a new anonymousId (so the new visitor is another one).
+
+        Raises:
+            TypeError: ``reset_anonymous_id`` is not a bool.
+        """
+        self._submit(ResetCall.from_arguments(reset_anonymous_id))
 
     def set_anonymous_id(self, anonymous_id: Any = None) -> None:
-        """Use ``anonymous_id`` (or a new UUID when ``None``) as the anonymousId from now on."""
-        self._submit("set_anonymous_id",
-                     _SetAnonymousId(args.normalize_id(anonymous_id, argument="anonymous_id")))
+        """Use ``anonymous_id`` as the anonymousId from now on (stored with the identity).
+
+        Args:
+            anonymous_id: a ``str`` or an ``int``; ``None`` makes a new UUID.
+
+        Raises:
+            TypeError: ``anonymous_id`` is another type.
+        """
+        self._submit(SetAnonymousIdCall.from_arguments(anonymous_id))
 
     def get_anonymous_id(self) -> str | None:
+        """The anonymousId (as stored now: another tab may have changed it); ``None`` before ``load()``."""
         return self._identity.refresh().anonymous_id if self._identity else None
 
     def get_user_id(self) -> str | None:
+        """The user id from ``identify()`` or ``alias()``; ``None`` without one, or before ``load()``."""
         return self._identity.refresh().user_id if self._identity else None
 
     def get_user_traits(self) -> dict[str, Any]:
+        """A copy of the user's traits; ``{}`` without any, or before ``load()``."""
         return dict(self._identity.refresh().user_traits) if self._identity else {}
 
     def get_group_id(self) -> str | None:
+        """The group id from ``group()``; ``None`` without one, or before ``load()``."""
         return self._identity.refresh().group_id if self._identity else None
 
     def get_group_traits(self) -> dict[str, Any]:
+        """A copy of the group's traits; ``{}`` without any, or before ``load()``."""
         return dict(self._identity.refresh().group_traits) if self._identity else {}
 
     getAnonymousId = get_anonymous_id  # noqa: N815 (RudderStack's names, for ported code)
@@ -341,118 +460,90 @@ class Analytics:
     getGroupTraits = get_group_traits  # noqa: N815
 
     def stats(self) -> dict[str, Any]:
-        """Counts of what happened to calls: sent, waiting, filtered, dropped, undelivered, and the agent state.
+        """What became of the calls so far, as a dict.
 
+        Returns ``sent``, ``waiting``, ``filtered``, ``dropped`` and ``undelivered`` (counts), ``state`` (the
+        agent's: ``idle``, ``loading``, ``ready``, ``failed``) and ``error`` (why it failed, or ``None``).
         Calls batched for the end of the task are handed to the agent first, so the counts are final.
         """
         if self._destination is not None:
             self._destination.flush()
-        base = self._destination.stats if self._destination else self._pre_destination_stats
-        counts = base.as_dict()
-        counts["waiting"] += len(self._buffer) + len(self._held)
+        destination = self._destination
+        counts: dict[str, Any] = self._outcomes.counts()
+        counts["waiting"] = len(self._buffer) + len(self._held) + (destination.waiting if destination else 0)
+        counts["state"] = destination.state if destination else "idle"
+        counts["error"] = destination.error if destination else None
         return counts
 
     def on(self, kind: str, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(payload)`` for each ``kind`` of happening; returns a function that unsubscribes.
+        """Call ``listener(payload)`` for each happening of ``kind``.
 
-        Kinds: ``message`` (each message built), ``delivered`` (its Pendo calls made), ``filtered``,
-        ``dropped``, ``undelivered``, and ``state`` (the agent's state changed).
+        Args:
+            kind: ``message`` (each message built: ``{"message"}``), ``delivered`` (its Pendo calls made:
+                ``{"message", "calls"}``), ``filtered``, ``dropped``, ``undelivered`` (``{"message", "reason"}``),
+                or ``state`` (the agent's state changed: ``{"state", "error"}``).
+            listener: a function taking the payload dict; what it raises is logged, never passed on.
+
+        Returns a function that unsubscribes the listener.
+
+        Raises:
+            ValueError: ``kind`` is not one of those. TypeError: ``listener`` is not callable.
         """
-        if kind not in self._listeners:
-            raise ValueError(f"kind must be one of {', '.join(LISTENER_KINDS)}; got {kind!r}")
-        if not callable(listener):
-            raise TypeError("listener must be callable")
-        self._listeners[kind].append(listener)
-        self._listened.add(kind)
-
-        def unsubscribe() -> None:
-            self._listeners[kind].remove(listener)
-            if not self._listeners[kind]:
-                self._listened.discard(kind)
-
-        return unsubscribe
+        return self._outcomes.listen(kind, listener)
 
     # -- the pipeline ----------------------------------------------------------------------------------------
 
     def _warn(self, text: str) -> None:
         logger.warning("%s", text)
 
-    def _notify(self, kind: str, payload: dict[str, Any]) -> None:
-        for listener in self._listeners[kind]:
-            try:
-                listener(payload)
-            except Exception:
-                logger.exception("a %r listener raised; the analytics pipeline goes on", kind)
-
-    def _drop_unbuilt(self, kind: str, call: Any, reason: str) -> None:
+    def _drop_unbuilt(self, call: Call, reason: str) -> None:
         """A call dropped before load() built it: there is no message, so no callback; listeners get its type."""
-        stats = self._destination.stats if self._destination else self._pre_destination_stats
-        stats.dropped += 1
+        self._outcomes.record_dropped_unbuilt(call.kind, reason)
         self._warn_once("preload", "%s: later such calls are dropped too, counted in stats() and told to "
                         "on('dropped') listeners (no message was built for them, so their callbacks are not called)",
                         reason)
-        if self._listeners["dropped"]:
-            self._notify("dropped", {"message": None, "type": kind, "reason": reason})
 
-    def _submit(self, kind: str, call: Any) -> Message | None:
+    def _submit(self, call: Call) -> Message | None:
         if self._builder is None:
             if len(self._buffer) >= PRELOAD_LIMIT:
-                self._drop_unbuilt(kind, call, f"{PRELOAD_LIMIT:,} calls already wait for load()")
+                self._drop_unbuilt(call, f"{PRELOAD_LIMIT:,} calls already wait for load()")
                 return None
-            self._buffer.append((kind, call, iso_timestamp(now_milliseconds())))
+            self._buffer.append((call, iso_timestamp(now_milliseconds())))
             return None
-        return self._run(kind, call, None)
+        return self._run(call, None)
 
-    def _run(self, kind: str, call: Any, timestamp: str | None) -> Message | None:
+    def _run(self, call: Call, timestamp: str | None) -> Message | None:
         assert self._identity is not None and self._builder is not None
         identity = self._identity
-        page: PageInfo | None = None
-        if kind == "track":
-            snapshot = identity.refresh()
-            fields: dict[str, Any] = {"event": call.event, "properties": call.properties}
-        elif kind == "identify":
-            snapshot = identity.identify(call.user_id, call.traits)
-            fields = {"traits": snapshot.user_traits}
-        elif kind == "group":
-            snapshot = identity.group(call.group_id, call.traits)
-            fields = {"groupId": snapshot.group_id, "traits": snapshot.group_traits}
-        elif kind == "alias":
-            current = identity.refresh()
-            previous = call.from_ or current.user_id or current.anonymous_id
-            snapshot = identity.alias(call.to)
-            fields = {"previousId": previous}
-        elif kind == "reset":
-            self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
-            return None
-        elif kind == "set_anonymous_id":
-            identity.set_anonymous_id(call.anonymous_id)
-            return None
-        else:  # page: the page's url, path, title… are the properties' defaults, as in RudderStack
-            snapshot = identity.refresh()
+        if isinstance(call, MessageCall):
             page = self._builder.page_info()
-            fields = {"name": call.name, "category": call.category,
-                      "properties": page.as_context()}
-            fields["properties"].update(call.properties)
-        message = self._builder.build(kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
-        if self._listeners["message"]:
-            self._notify("message", {"message": message})
-        self._route(message, snapshot, call.callback)
-        return message
+            snapshot, fields = call.apply(identity, page)
+            message = self._builder.build(call.kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
+            if "message" in self._outcomes.listened:
+                self._outcomes.notify("message", {"message": message})
+            self._route(message, snapshot, call.callback)
+            return message
+        if isinstance(call, ResetCall):
+            self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
+        else:
+            identity.set_anonymous_id(call.anonymous_id)
+        return None
 
-    def _route(self, item: Message | _Reset, snapshot: IdentitySnapshot, callback: Any) -> None:
+    def _route(self, item: Message | ResetCall, snapshot: IdentitySnapshot, callback: Any) -> None:
         assert self._destination is not None and self._config is not None
         if self._consent == "pending":
             if len(self._held) >= self._config.queue_size:
-                self._dropped(item if isinstance(item, dict) else None, "queue full (waiting for consent)", callback)
+                self._outcomes.record_dropped(item if isinstance(item, dict) else None,
+                                              "queue full (waiting for consent)", callback)
                 self._warn_once("consent", "%d messages already wait for consent: later ones are dropped, counted "
                                 "in stats() (raise queue_size in load() if this is expected)", self._config.queue_size)
             else:
                 self._held.append((item, snapshot, callback))
             return
         if self._consent == "denied":
-            self._filtered(item if isinstance(item, dict) else None, "no consent", callback)
+            self._outcomes.record_filtered(item if isinstance(item, dict) else None, "no consent", callback)
             return
-        if isinstance(item, _Reset):
+        if isinstance(item, ResetCall):
             self._agent_identity = snapshot
             self._destination.deliver_calls(self._mapper.reset_calls(snapshot))
             return
@@ -462,14 +553,14 @@ class Analytics:
                 message = hook(message)  # type: ignore[arg-type]
             except Exception:
                 logger.exception("a before_send hook raised; its message is dropped")
-                self._dropped(item, "a before_send hook raised", callback)
+                self._outcomes.record_dropped(item, "a before_send hook raised", callback)
                 return
             if message is None:
-                self._filtered(item, "a before_send hook dropped it", callback)
+                self._outcomes.record_filtered(item, "a before_send hook dropped it", callback)
                 return
         assert message is not None
         if not self._destination.allows(message):
-            self._filtered(message, "the integrations option or the event filter", callback)
+            self._outcomes.record_filtered(message, "the integrations option or the event filter", callback)
             return
         calls = self._mapper.calls(message, snapshot)
         told = self._agent_identity
@@ -479,18 +570,3 @@ class Analytics:
             self._agent_identity = snapshot
             calls = self._mapper.switch_calls(told, snapshot) + calls
         self._destination.deliver(message, calls, callback)
-
-    def _dropped(self, message: Message | None, reason: str, callback: Any) -> None:
-        assert self._destination is not None
-        self._destination.stats.dropped += 1
-        self._notify("dropped", {"message": message, "reason": reason})
-        if callback is not None and message is not None:
-            PendoDestination._guarded("the callback", callback, message)
-
-    def _filtered(self, message: Message | None, reason: str, callback: Any) -> None:
-        """A rule kept the message from Pendo: count it, tell listeners, and still call the callback."""
-        assert self._destination is not None
-        self._destination.stats.filtered += 1
-        self._notify("filtered", {"message": message, "reason": reason})
-        if callback is not None and message is not None:
-            PendoDestination._guarded("the callback", callback, message)

@@ -92,23 +92,38 @@ def python_url_parts(url: str) -> UrlParts:
     return UrlParts(url, f"{scheme}:", hostname, username, password)
 
 
+def is_relative_url(url: str) -> bool:
+    """No scheme before the path, query or fragment: ``/agent/pendo.js``, ``pendo.js``, ``//host/pendo.js``."""
+    for character in url:
+        if character in "/?#":
+            return True
+        if character == ":":
+            return False
+    return True
+
+
 def check_agent_url(url: object, parts: UrlParts | None = None) -> str:
     """``url`` if it is a URL the agent may load from, else ``ValueError`` saying why and what to do.
 
-    ``parts`` is the URL as the browser's own parser reads it; without it, as Python reads it. Anything on
-    which parsers disagree is refused: a backslash (browsers read it as ``/``, so ``http://evil\\@localhost/``
-    loads from ``evil``), credentials, white space, or a form other than the canonical one.
+    ``parts`` is the URL as the browser's own parser reads it, resolved against the page (a relative URL is
+    then checked, and returned, as it resolved); without it, as Python reads it, and a relative URL passes
+    (only the browser knows the page it resolves against). Anything on which parsers disagree is refused: a
+    backslash (browsers read it as ``/``, so ``http://evil\\@localhost/`` loads from ``evil``), credentials,
+    white space, or a form other than the canonical one.
     """
     if not isinstance(url, str):
         raise TypeError(f"agent_url must be a str URL, not {type(url).__name__}")
+    browser_parts = parts
     parts = parts or python_url_parts(url)
-    advice = "pass the agent's address as an absolute https:// URL (or http:// on localhost)"
+    advice = "pass the agent's address as an https:// URL (or http:// on localhost), or relative to the page"
     if "\\" in url:
         problem = "contains a backslash, which browsers read as '/'"
     elif any(character <= " " or character == "\x7f" for character in url):
         problem = "contains white space or control characters"
     elif parts.username or parts.password or "@" in _authority(url):
         problem = "contains credentials (user@host)"
+    elif url and is_relative_url(url):
+        return url if browser_parts is None else check_agent_url(browser_parts.href, browser_parts)
     elif not url.startswith(("https://", "http://")):
         problem = "must start with https:// (or http:// on localhost), in lower case"
     elif parts.protocol not in ("https:", "http:") or not parts.hostname:
@@ -123,45 +138,162 @@ def check_agent_url(url: object, parts: UrlParts | None = None) -> str:
         advice = f"write it as {parts.href!r}"
     else:
         return url
-    raise ValueError(f"agent_url must be an absolute https:// URL (or http:// on localhost) that the browser reads "
-                     f"as written; {url!r} {problem}: {advice}")
+    raise ValueError(f"agent_url must be an https:// URL (or http:// on localhost), or a URL relative to the page, "
+                     f"that the browser reads as written; {url!r} {problem}: {advice}")
 
 
-def _json_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """``pendo_options`` as JSON, or an error naming the option: they cross to the agent as JSON text."""
+def _env(value: object) -> str:
+    env = ENVIRONMENT_ALIASES.get(value, value) if isinstance(value, str) else value
+    if env not in ENVIRONMENTS:
+        raise ValueError(f"env must be one of {', '.join(ENVIRONMENTS)} (Pendo's regions); got {value!r}")
+    return env
+
+
+def _agent_url(value: object) -> str | None:
+    return None if value is None else check_agent_url(value)
+
+
+def _pendo_options(value: object) -> dict[str, Any] | None:
+    """As JSON, or an error naming the option: they cross to the agent as JSON text."""
+    if value is None:
+        return None
+    if not is_mapping(value):
+        raise TypeError("pendo_options must be a dict of Pendo initialize options, e.g. {'excludeAllText': True}")
+
     def refuse(text: str) -> None:  # what would be a warning for event data is an error here
         what = text.partition(", which")[0].partition(", beyond")[0]
         raise ValueError(f"{what}: pendo_options cross to the agent as JSON text, so pass "
                          "finite numbers and integers within ±2**53 (or their text)")
 
-    return to_json_value(options, path="pendo_options", warn=refuse)  # type: ignore[return-value]
+    return to_json_value(value, path="pendo_options", warn=refuse)  # type: ignore[return-value]
+
+
+def _ready_timeout(value: object) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 300:
+        raise ValueError(f"ready_timeout must be seconds between 0 and 300; got {value!r}")
+    return value
+
+
+def _queue_size(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"queue_size must be a positive int; got {value!r}")
+    return value
+
+
+def _one_of(name: str, allowed: tuple[str, ...]) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
+    return check
+
+
+def _cookie_domain(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("cookie_domain must be a str such as 'example.com'")
+    if not is_domain_name(value):
+        raise ValueError("cookie_domain must be a plain domain name such as 'example.com' (letters, digits, "
+                         f"'-' and dots; no ';', '=' or spaces); got {value!r}")
+    return value
+
+
+def _true_or_false(name: str) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False")
+        return value
+
+    return check
+
+
+def _integrations(value: object) -> Mapping[str, Any] | None:
+    if value is not None and not is_mapping(value):
+        raise TypeError("integrations must be a dict such as {'All': False, 'Pendo': True}")
+    return value  # type: ignore[return-value]
+
+
+def _before_send(value: object) -> tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...]:
+    hooks = (value,) if callable(value) else value
+    if not isinstance(hooks, (list, tuple)) or not all(callable(hook) for hook in hooks):
+        raise TypeError("before_send must be a callable or a list of callables taking and returning a message")
+    return tuple(hooks)
+
+
+class Option:
+    """One ``load()`` option: its name, its default, the check that returns the value to use (or raises
+    ``TypeError``/``ValueError`` naming the option), and the line the README's options table shows."""
+
+    __slots__ = ("name", "default", "check", "doc")
+
+    def __init__(self, name: str, default: object, check: Callable[[object], object], doc: str) -> None:
+        self.name = name
+        self.default = default
+        self.check = check
+        self.doc = doc
+
+
+# Every load() option, declared once: LoadConfig, its checks, PendoDestination's settings and the README's
+# table (tests/unit/test_load_options.py keeps it current) come from here. Its attribute types are annotated on
+# LoadConfig, and a test checks the two name the same options.
+OPTIONS = (
+    Option("env", "io", _env, "Pendo region: `io`, `eu`, `us1`, `jp` (also `jpn`), `au`, `gov`; picks the agent's "
+           "CDN host"),
+    Option("agent_url", None, _agent_url, "a self-hosted agent or a custom domain instead of Pendo's CDN: "
+           "`https://…`, or `http://` on localhost, or a URL relative to the page; as the browser writes it "
+           "(checked with the browser's own URL parser: no backslash, no `user@`, lower-case scheme and host). "
+           "A URL ending in `.mjs` is loaded as a module script"),
+    Option("pendo_options", None, _pendo_options, "passed to `pendo.initialize` as they are (`excludeAllText`, "
+           "`disableCookies`, `dataHost`, `guides`, …); they cross as JSON, so a value JSON cannot carry (NaN, "
+           "bytes, an object, a function) raises at `load()`"),
+    Option("ready_timeout", 10.0, _ready_timeout, "seconds to wait for the agent before it counts as failed"),
+    Option("queue_size", 100, _queue_size, "calls that may wait for the agent, for consent, or for `load()` "
+           "itself: of the calls made before `load()` (at most 10,000 are kept until then), the first "
+           "`queue_size` go on when it runs and the rest are dropped; more are dropped and counted, with one "
+           "warning"),
+    Option("consent", "granted", _one_of("consent", CONSENT_STATES), "`\"pending\"`: load and send nothing "
+           "until `consent(granted=True)` (a `consent()` call made before `load()` wins). Consent governs what "
+           "is loaded and sent to Pendo; the identity is still kept in RudderStack's `rl_*` cookies, as "
+           "RudderStack's SDK does: pass `storage=\"memory\"` if those cookies need consent too"),
+    Option("storage", "cookie", _one_of("storage", STORAGE_TYPES), "where identity persists: `cookie`, "
+           "`local_storage`, `memory`"),
+    Option("cookie_domain", None, _cookie_domain, "the cookies' domain, a plain domain name (`example.com`); "
+           "`None` is the page's top-level domain"),
+    Option("secure_cookie", False, _true_or_false("secure_cookie"), "the cookies' `Secure` attribute"),
+    Option("integrations", None, _integrations, "default destinations for every event, e.g. "
+           "`{\"All\": False, \"Pendo\": True}`; `None` is `{\"All\": True}`"),
+    Option("before_send", (), _before_send, "a callable (or list) taking a message and returning it, changed, "
+           "or `None` to drop it"),
+    Option("debug", False, _true_or_false("debug"), "turns on Pendo's debugging and our verbose log"),
+)
+_OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
 
 class LoadConfig:
-    """``load()``'s options, checked. Built only by ``parse``."""
+    """``load()``'s options, checked (the types of ``OPTIONS``). Built only by ``parse``."""
 
     api_key: str
+    event_filter: EventFilter
     env: str
     agent_url: str | None
     pendo_options: dict[str, Any] | None
-    debug: bool
     ready_timeout: float
     queue_size: int
-    integrations: Mapping[str, Any] | None
     consent: str
     storage: str
     cookie_domain: str | None
     secure_cookie: bool
+    integrations: Mapping[str, Any] | None
     before_send: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...]
-    event_filter: EventFilter
+    debug: bool
 
-    def __init__(self, api_key: str, event_filter: EventFilter, **options: Any) -> None:
+    def __init__(self, api_key: str, event_filter: EventFilter, values: Mapping[str, object]) -> None:
         self.api_key = api_key
         self.event_filter = event_filter
-        for name, default in OPTION_DEFAULTS.items():
-            setattr(self, name, options.pop(name, default))
-        if options:
-            raise TypeError(f"LoadConfig got unknown option(s): {', '.join(sorted(options))}")
+        for option in OPTIONS:
+            setattr(self, option.name, values.get(option.name, option.default))
 
     @property
     def script_url(self) -> str:
@@ -185,55 +317,9 @@ class LoadConfig:
         event_filter = EventFilter.from_config(settings.pop("eventFilteringOption", "disable"),
                                                settings.pop("whitelistedEvents", None),
                                                settings.pop("blacklistedEvents", None))
-        env = settings.pop("env", "io")
-        env = ENVIRONMENT_ALIASES.get(env, env) if isinstance(env, str) else env
-        if env not in ENVIRONMENTS:
-            raise ValueError(f"env must be one of {', '.join(ENVIRONMENTS)} (Pendo's regions); got {env!r}")
-        agent_url = settings.pop("agent_url", None)
-        before_send = settings.pop("before_send", ())
-        if callable(before_send):
-            before_send = (before_send,)
-        if not isinstance(before_send, (list, tuple)) or not all(callable(h) for h in before_send):
-            raise TypeError("before_send must be a callable or a list of callables taking and returning a message")
-        simple = {key: settings.pop(key) for key in list(settings) if key in _SIMPLE_OPTIONS}
-        config = cls(api_key, event_filter, env=env,
-                     agent_url=None if agent_url is None else check_agent_url(agent_url),
-                     before_send=tuple(before_send), **simple)
-        if settings:
-            unknown = ", ".join(sorted(settings))
-            raise TypeError(f"load() got unknown option(s): {unknown}; see the README's load() options")
-        config._check_values()
-        if config.pendo_options is not None:
-            config.pendo_options = _json_options(config.pendo_options)
-        return config
-
-    def _check_values(self) -> None:
-        if self.pendo_options is not None and not is_mapping(self.pendo_options):
-            raise TypeError("pendo_options must be a dict of Pendo initialize options, e.g. {'excludeAllText': True}")
-        if not isinstance(self.ready_timeout, (int, float)) or isinstance(self.ready_timeout, bool) \
-                or not 0 < self.ready_timeout <= 300:
-            raise ValueError(f"ready_timeout must be seconds between 0 and 300; got {self.ready_timeout!r}")
-        if not isinstance(self.queue_size, int) or isinstance(self.queue_size, bool) or self.queue_size < 1:
-            raise ValueError(f"queue_size must be a positive int; got {self.queue_size!r}")
-        if self.integrations is not None and not is_mapping(self.integrations):
-            raise TypeError("integrations must be a dict such as {'All': False, 'Pendo': True}")
-        if self.consent not in CONSENT_STATES:
-            raise ValueError(f"consent must be one of {', '.join(CONSENT_STATES)}; got {self.consent!r}")
-        if self.storage not in STORAGE_TYPES:
-            raise ValueError(f"storage must be one of {', '.join(STORAGE_TYPES)}; got {self.storage!r}")
-        if self.cookie_domain is not None and not isinstance(self.cookie_domain, str):
-            raise TypeError("cookie_domain must be a str such as 'example.com'")
-        if self.cookie_domain is not None and not is_domain_name(self.cookie_domain):
-            raise ValueError("cookie_domain must be a plain domain name such as 'example.com' (letters, digits, "
-                             f"'-' and dots; no ';', '=' or spaces); got {self.cookie_domain!r}")
-        if not isinstance(self.debug, bool) or not isinstance(self.secure_cookie, bool):
-            raise TypeError("debug and secure_cookie must be True or False")
-
-
-# Every option's default; the ones parse() takes as they are, then checks, are _SIMPLE_OPTIONS.
-OPTION_DEFAULTS: dict[str, Any] = {
-    "env": "io", "agent_url": None, "pendo_options": None, "debug": False, "ready_timeout": 10.0, "queue_size": 100,
-    "integrations": None, "consent": "granted", "storage": "cookie", "cookie_domain": None, "secure_cookie": False,
-    "before_send": (),
-}
-_SIMPLE_OPTIONS = frozenset(OPTION_DEFAULTS) - {"env", "agent_url", "before_send"}
+        unknown = [name for name in settings if name not in _OPTIONS_BY_NAME]
+        if unknown:
+            raise TypeError(f"load() got unknown option(s): {', '.join(sorted(unknown))}; see the README's "
+                            "load() options")
+        values = {name: _OPTIONS_BY_NAME[name].check(value) for name, value in settings.items()}
+        return cls(api_key, event_filter, values)

@@ -12,23 +12,25 @@ States: ``idle`` (not started) → ``loading`` → ``ready`` or ``failed``.
   counted as undelivered and warned about; nothing raises into user code.
 - Consent withdrawn: calls not yet handed to the agent are filtered, and the agent stops its own capture and
   sending (``pendo.stopSendingEvents``, also as soon as it gets ready) until consent is given again.
-- Each delivery ends sent, filtered, dropped or undelivered: counted, told to listeners, its callback called.
+- Each delivery ends sent, filtered, dropped or undelivered, reported to ``outcomes.Outcomes`` (which counts
+  it, tells the listeners and calls its callback).
 """
 
 import asyncio
-import json
 import logging
 import time
 
 from .errors import PendoLoadError
 from .filters import destination_enabled
+from .outcomes import ENDING_KINDS, guarded
 
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
-    from collections.abc import Callable, Coroutine, Mapping, Set as AbstractSet
+    from collections.abc import Callable, Coroutine, Mapping
     from typing import Any, Literal, Protocol, TypeAlias
 
-    from .filters import EventFilter
+    from .config import LoadConfig
     from .mapping import PendoCall
+    from .outcomes import Outcomes
 
     AgentState: TypeAlias = Literal["idle", "loading", "ready", "failed"]
 
@@ -48,7 +50,6 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
         def enable_debugging(self) -> bool:
             """Turn on Pendo's debugging; ``False`` while the agent cannot yet (it is still settling in)."""
 
-    Notify: TypeAlias = Callable[[str, dict[str, Any]], None]
     Schedule: TypeAlias = Callable[[Coroutine[Any, Any, None]], object]
     FlushSoon: TypeAlias = Callable[[Callable[[], None]], object]
 except ImportError:
@@ -80,25 +81,6 @@ class AgentPlan:
         self.identify_options = identify_options
 
 
-class DeliveryStats:
-    """What happened to every call so far. ``waiting`` counts calls not yet handed to the agent."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-        self.waiting = 0
-        self.filtered = 0
-        self.dropped = 0
-        self.undelivered = 0
-        self.state: AgentState = "idle"
-        self.error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-MESSAGE_KINDS = frozenset({"delivered", "undelivered", "dropped", "filtered"})  # notifications with the message
-
-
 def _schedule_on_event_loop(coroutine: Coroutine[Any, Any, None]) -> object:
     """Pyodide's WebLoop runs tasks without a running loop in Python's sense, so ``ensure_future`` is enough;
     MicroPython has only ``create_task``, which its browser event loop runs the same way."""
@@ -125,31 +107,36 @@ class _Delivery:
 
 
 class PendoDestination:
-    def __init__(self, agent: AgentPort, event_filter: EventFilter, notify: Notify, queue_size: int = 100,
-                 ready_timeout: float = 10.0, schedule: Schedule = _schedule_on_event_loop,
-                 flush_soon: FlushSoon = _flush_at_once, listened: AbstractSet[str] = MESSAGE_KINDS) -> None:
+    """The agent's side of the pipeline: its state, the calls waiting for it, and handing them over.
+
+    ``config`` gives the event filter, ``queue_size`` and ``ready_timeout``; every ending is reported to
+    ``outcomes``. ``schedule`` runs the readiness watcher, ``flush_soon`` the end-of-task flush.
+    """
+
+    def __init__(self, agent: AgentPort, outcomes: Outcomes, config: LoadConfig,
+                 schedule: Schedule | None = None, flush_soon: FlushSoon | None = None) -> None:
         self.agent = agent
-        self.event_filter = event_filter
-        self.notify = notify
-        self.queue_size = queue_size
-        self.ready_timeout = ready_timeout
-        self.schedule = schedule
-        self.flush_soon = flush_soon
-        self.listened = listened  # the kinds someone listens to: payloads are built only for these
-        self.stats = DeliveryStats()
+        self.outcomes = outcomes
+        self.event_filter = config.event_filter
+        self.queue_size = config.queue_size
+        self.ready_timeout = config.ready_timeout
+        self.schedule = schedule or _schedule_on_event_loop
+        self.flush_soon = flush_soon or _flush_at_once
+        self.state: AgentState = "idle"
+        self.error: str | None = None  # why it failed
         self._queue: list[_Delivery] = []  # while the agent loads; taken whole, never one by one
         self._batch: list[_Delivery] = []
         self._flush_pending = False
         self._plan: AgentPlan | None = None
         self._ready_callbacks: list[Callable[[PendoLoadError | None], object]] = []
-        self._warned_failure = False
         self._warned_overflow = False
         self._warned_agent_error = False
         self._sending = True  # False while consent is withdrawn
 
     @property
-    def state(self) -> AgentState:
-        return self.stats.state
+    def waiting(self) -> int:
+        """Calls not yet handed to the agent."""
+        return len(self._queue) + len(self._batch)
 
     def start(self, plan: AgentPlan) -> None:
         self._plan = plan
@@ -197,19 +184,16 @@ class PendoDestination:
         logger.warning("Pendo's debugging could not be turned on")
 
     def _set_state(self, state: AgentState, error: str | None = None) -> None:
-        self.stats.state, self.stats.error = state, error
-        self.notify("state", {"state": state, "error": error})
+        self.state, self.error = state, error
+        self.outcomes.notify("state", {"state": state, "error": error})
 
     def stop_sending(self, reason: str) -> int:
         """Consent withdrawn: calls not yet handed to the agent are filtered (how many is returned), what was
         handed is flushed, and the agent stops capturing and sending its own events."""
         waiting = self._queue + self._batch
         self._queue, self._batch = [], []
-        self.stats.waiting -= len(waiting)
         for delivery in waiting:
-            self.stats.filtered += 1
-            self.notify("filtered", {"message": delivery.message, "reason": reason})
-            self._call_back(delivery)
+            self.outcomes.record_filtered(delivery.message, reason, delivery.callback)
         self._sending = False
         if self.state == "ready":
             self._tell_agent("flushNow")
@@ -244,7 +228,6 @@ class PendoDestination:
         if self._plan.debug:
             self.schedule(self._enable_debugging())
         queued, self._queue = self._queue, []
-        self.stats.waiting -= len(queued)
         if queued:
             self._send(queued)
         self._settle(None)
@@ -253,40 +236,33 @@ class PendoDestination:
         self._set_state("failed", reason)
         queued, self._queue = self._queue, []
         for delivery in queued:
-            self.stats.waiting -= 1
-            self._undelivered(delivery, reason)
-        undelivered = len(queued)
-        self._warn_failure(reason, undelivered)
+            self.outcomes.record_undelivered(delivery.message, reason, delivery.callback)
+        logger.warning("events are not reaching Pendo: %s (%d waiting call(s) undelivered; later calls are "
+                       "counted as undelivered, see stats())", reason, len(queued))
         self._settle(self.load_error())
-
-    def _warn_failure(self, reason: str, undelivered: int) -> None:
-        if not self._warned_failure:
-            self._warned_failure = True
-            logger.warning("events are not reaching Pendo: %s (%d waiting call(s) undelivered; later calls are "
-                           "counted as undelivered, see stats())", reason, undelivered)
 
     def _settle(self, error: PendoLoadError | None) -> None:
         callbacks, self._ready_callbacks = self._ready_callbacks, []
         for callback in callbacks:
-            self._guarded("a ready callback", callback, error)
+            guarded("a ready callback", callback, error)
 
     def load_error(self) -> PendoLoadError | None:
         """The error to report once failed, else ``None``."""
         if self.state != "failed" or self._plan is None:
             return None
-        return PendoLoadError(self.stats.error or "the Pendo agent failed", url=self._plan.script_url)
+        return PendoLoadError(self.error or "the Pendo agent failed", url=self._plan.script_url)
 
     def on_settled(self, callback: Callable[[PendoLoadError | None], object]) -> None:
         """Run ``callback(None)`` once ready or ``callback(error)`` once failed (now, if already settled)."""
         if self.state in ("ready", "failed"):
-            self._guarded("a ready callback", callback, self.load_error())
+            guarded("a ready callback", callback, self.load_error())
         else:
             self._ready_callbacks.append(callback)
 
     def deliver(self, message: dict[str, Any], calls: list[PendoCall],
                 callback: Callable[[dict[str, Any]], object] | None) -> None:
         """Batch one message's calls for the agent (queue them while it loads), or count them as undelivered."""
-        keep = callback is not None or not MESSAGE_KINDS.isdisjoint(self.listened)
+        keep = callback is not None or not ENDING_KINDS.isdisjoint(self.outcomes.listened)
         self._enqueue(_Delivery([(call.method, call.arguments_json()) for call in calls],
                                 message if keep else None, callback))
 
@@ -300,18 +276,16 @@ class PendoDestination:
     def _enqueue(self, delivery: _Delivery) -> None:
         if self.state == "ready":
             self._batch.append(delivery)
-            self.stats.waiting += 1
             if len(self._batch) >= FLUSH_AT:
                 self.flush()
             elif not self._flush_pending:
                 self._flush_pending = True
                 self.flush_soon(self._flush_when_due)
         elif self.state == "failed":
-            self._undelivered(delivery, self.stats.error or "the Pendo agent failed")
+            self.outcomes.record_undelivered(delivery.message, self.error or "the Pendo agent failed",
+                                             delivery.callback)
         elif len(self._queue) >= self.queue_size:
-            self.stats.dropped += 1
-            self.notify("dropped", {"message": delivery.message, "reason": "queue full"})
-            self._call_back(delivery)
+            self.outcomes.record_dropped(delivery.message, "queue full", delivery.callback)
             if not self._warned_overflow:
                 self._warned_overflow = True
                 logger.warning("the queue for the Pendo agent is full (%d calls) while it loads: later calls are "
@@ -319,7 +293,6 @@ class PendoDestination:
                                self.queue_size)
         else:
             self._queue.append(delivery)
-            self.stats.waiting += 1
 
     def _flush_when_due(self) -> None:
         self._flush_pending = False
@@ -328,7 +301,6 @@ class PendoDestination:
     def flush(self) -> None:
         """Hand every batched call to the agent now."""
         batch, self._batch = self._batch, []
-        self.stats.waiting -= len(batch)
         if batch:
             self._send(batch)
 
@@ -352,18 +324,13 @@ class PendoDestination:
             failed = run[index][0]
             errors[id(failed)] = self._agent_error(method, error_text)
             pending = [item for item in pending[index + 1:] if item[0] is not failed]
-        tell = "delivered" in self.listened
+        outcomes = self.outcomes
         for delivery in batch:
             reason = errors.get(id(delivery)) if errors else None
             if reason is not None:
-                self._undelivered(delivery, reason)
-                continue
-            self.stats.sent += 1
-            if tell:
-                self.notify("delivered", {"message": delivery.message, "calls": [
-                    {"method": method, "arguments": json.loads(text)} for method, text in delivery.calls]})
-            if delivery.callback is not None:
-                self._call_back(delivery)
+                outcomes.record_undelivered(delivery.message, reason, delivery.callback)
+            else:
+                outcomes.record_delivered(delivery.message, delivery.calls, delivery.callback)
 
     def _agent_error(self, method: str, error: str) -> str:
         level = logging.DEBUG if self._warned_agent_error else logging.WARNING
@@ -371,21 +338,3 @@ class PendoDestination:
         logger.log(level, "pendo.%s failed inside the agent: %s (such calls are counted as undelivered in stats(); "
                    "later ones are logged at debug level)", method, error)
         return f"pendo.{method} raised: {error}"
-
-    def _undelivered(self, delivery: _Delivery, reason: str) -> None:
-        self.stats.undelivered += 1
-        self.notify("undelivered", {"message": delivery.message, "reason": reason})
-        if self.state == "failed":
-            self._warn_failure(reason, 0)
-        self._call_back(delivery)
-
-    def _call_back(self, delivery: _Delivery) -> None:
-        if delivery.callback is not None and delivery.message is not None:
-            self._guarded("the callback", delivery.callback, delivery.message)
-
-    @staticmethod
-    def _guarded(what: str, function: Callable[..., object], *arguments: object) -> None:
-        try:
-            function(*arguments)
-        except Exception:
-            logger.exception("%s raised; the analytics pipeline goes on", what)

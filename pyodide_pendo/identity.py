@@ -29,7 +29,7 @@ def deep_merge(base: JSONObject, update: JSONObject) -> JSONObject:
         if type(value) is dict:
             current = base.get(key)
             if type(current) is dict:
-                merged[key] = deep_merge(current, value)  # type: ignore[arg-type]
+                merged[key] = deep_merge(current, value)
     return merged
 
 

@@ -9,10 +9,11 @@ for anonymous visitors, so ``get_anonymous_id()`` and Pendo agree. Without a gro
 stored for an earlier user, shared by every tab).
 """
 
+from .calls import AliasCall, GroupCall, IdentifyCall, PageCall, TrackCall
 from .values import is_mapping, json_text
 
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from .identity import IdentitySnapshot
@@ -44,8 +45,14 @@ def visitor_id(user_id: str | None, anonymous_id: str) -> str:
 
 
 class PendoMapper:
+    """Pendo's side of each call kind: one method per message type, found through ``_by_kind``."""
+
     def __init__(self, sanitizer: PendoSanitizer) -> None:
         self._sanitizer = sanitizer
+        self._by_kind: dict[str, Callable[[Mapping[str, Any], IdentitySnapshot], list[PendoCall]]] = {
+            IdentifyCall.kind: self._identify, AliasCall.kind: self._identify, GroupCall.kind: self._group,
+            TrackCall.kind: self._track, PageCall.kind: self._page,
+        }
 
     def _metadata(self, identifier: str | None, traits: Mapping[str, Any], kind: str) -> dict[str, JSONValue]:
         if identifier is None:
@@ -77,26 +84,32 @@ class PendoMapper:
                              snapshot.group_id, snapshot.group_traits)
 
     def calls(self, message: Mapping[str, Any], snapshot: IdentitySnapshot) -> list[PendoCall]:
-        """The agent calls for one message; ``snapshot`` supplies what the message does not carry."""
-        kind = message.get("type")
-        user_id = message.get("userId")
-        anonymous_id = message.get("anonymousId") or snapshot.anonymous_id
-        user_traits = (message.get("context") or {}).get("traits") or {}
-        if kind in ("identify", "alias"):
-            identity = self.identity(user_id, anonymous_id, user_traits, snapshot.group_id, snapshot.group_traits)
-        elif kind == "group":
-            identity = self.identity(user_id, anonymous_id, user_traits, message.get("groupId"),
-                                     message.get("traits") or {})
-        elif kind == "track":
-            event = message["event"]
-            return [PendoCall("track", (event, self._sanitizer.properties(event, message.get("properties") or {})))]
-        elif kind == "page":
-            properties = message.get("properties") or {}
-            url = properties.get("url") or (message.get("context") or {}).get("page", {}).get("url") or None
-            return [PendoCall("pageLoad", (url,) if url else ())]
-        else:
-            return []
-        return [PendoCall("identify", (identity,))]
+        """The agent calls for one message; ``snapshot`` supplies what the message does not carry. A message
+        type with no mapping (a hook may change the type) makes no call."""
+        mapper = self._by_kind.get(message.get("type"))  # type: ignore[arg-type]
+        return mapper(message, snapshot) if mapper is not None else []
+
+    def _identify(self, message: Mapping[str, Any], snapshot: IdentitySnapshot) -> list[PendoCall]:
+        """identify and alias: the message's visitor, with the current account."""
+        return [PendoCall("identify", (self.identity(
+            message.get("userId"), message.get("anonymousId") or snapshot.anonymous_id,
+            (message.get("context") or {}).get("traits") or {}, snapshot.group_id, snapshot.group_traits),))]
+
+    def _group(self, message: Mapping[str, Any], snapshot: IdentitySnapshot) -> list[PendoCall]:
+        """The message's account (its traits as account metadata), with the current visitor."""
+        return [PendoCall("identify", (self.identity(
+            message.get("userId"), message.get("anonymousId") or snapshot.anonymous_id,
+            (message.get("context") or {}).get("traits") or {}, message.get("groupId"),
+            message.get("traits") or {}),))]
+
+    def _track(self, message: Mapping[str, Any], snapshot: IdentitySnapshot) -> list[PendoCall]:
+        event = message["event"]
+        return [PendoCall("track", (event, self._sanitizer.properties(event, message.get("properties") or {})))]
+
+    def _page(self, message: Mapping[str, Any], snapshot: IdentitySnapshot) -> list[PendoCall]:
+        properties = message.get("properties") or {}
+        url = properties.get("url") or (message.get("context") or {}).get("page", {}).get("url") or None
+        return [PendoCall("pageLoad", (url,) if url else ())]
 
     def reset_calls(self, snapshot: IdentitySnapshot) -> list[PendoCall]:
         return [PendoCall("clearSession"), PendoCall("identify", (self.snapshot_identity(snapshot),))]

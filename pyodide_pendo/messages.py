@@ -13,7 +13,7 @@ from .identity import deep_merge, random_uuid
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
     from typing import Any, Protocol
 
-    from .arguments import CallOptions, JSONObject
+    from .calls import CallOptions, JSONObject
     from .identity import IdentitySnapshot
 
     class Environment(Protocol):

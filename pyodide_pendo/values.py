@@ -97,7 +97,8 @@ def _convert(
     the ids of those containers to their paths (to recognise a container inside itself)."""
     value_type = type(value)
     if value_type in _UNCHANGED_TYPES:
-        return value
+        unchanged: JSONValue = value  # str, bool or None (typed for the checker; the cost is one store)
+        return unchanged
     if value_type is int:
         return _exact_int(value, path, warn)
     if value_type is float:
@@ -124,7 +125,7 @@ def _convert(
         if isinstance(value, datetime_module.datetime):
             return _datetime_to_json(value, path)
         if isinstance(value, (datetime_module.date, datetime_module.time)):
-            return value.isoformat()
+            return str(value.isoformat())
     if is_mapping(value):
         return _convert_mapping(value, path, depth, warn, ancestors)
     if isinstance(value, (list, tuple)):

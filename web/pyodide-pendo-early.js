@@ -35,8 +35,12 @@
   const MARKER = "data-pyodide-pendo"; // the attribute on agent scripts that this package inserts
   // Pendo's CDN per environment (the agent's dist/servers.json); "jpn" is accepted for "jp", as in Python.
   const CDN_HOSTS = {
-    io: "cdn.pendo.io", eu: "cdn.eu.pendo.io", us1: "us1.cdn.pendo.io", jp: "cdn.jpn.pendo.io",
-    au: "cdn.au.pendo.io", gov: "cdn.gov.pendo.io",
+    io: "cdn.pendo.io",
+    eu: "cdn.eu.pendo.io",
+    us1: "us1.cdn.pendo.io",
+    jp: "cdn.jpn.pendo.io",
+    au: "cdn.au.pendo.io",
+    gov: "cdn.gov.pendo.io",
   };
   const ENVIRONMENT_ALIASES = { jpn: "jp" };
   // What Pendo's snippet and the agent queue before the agent runs (the agent's METHODS_TO_CAPTURE).

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from pyodide_pendo.destination import FLUSH_AT, AgentPlan, PendoDestination
-from pyodide_pendo.filters import EventFilter
+from pyodide_pendo.config import LoadConfig
 from pyodide_pendo.mapping import PendoCall
+from pyodide_pendo.outcomes import LISTENER_KINDS, Outcomes
 
 
 class RunRecordingAgent:
@@ -55,8 +56,10 @@ class EndOfTask:
 
 def ready_destination(agent: RunRecordingAgent, end_of_task: EndOfTask) -> tuple[PendoDestination, list[Any]]:
     happenings: list[Any] = []
-    destination = PendoDestination(agent, EventFilter(), lambda kind, payload: happenings.append((kind, payload)),
-                                   flush_soon=end_of_task)
+    outcomes = Outcomes()
+    for kind in LISTENER_KINDS:
+        outcomes.listen(kind, lambda payload, kind=kind: happenings.append((kind, payload)))
+    destination = PendoDestination(agent, outcomes, LoadConfig.parse("KEY", {}), flush_soon=end_of_task)
     destination.start(AgentPlan("https://cdn.pendo.io/agent/static/KEY/pendo.js", False, {"apiKey": "KEY"}))
     assert destination.state == "ready"
     return destination, happenings
@@ -73,11 +76,11 @@ def test_calls_wait_for_the_end_of_the_task_then_go_out_in_order_one_run_per_met
     destination.deliver({"event": "B"}, track("B"), None)
     destination.deliver_calls([PendoCall("clearSession"), PendoCall("identify", ("visitor",))])
     destination.deliver({"event": "C"}, track("C"), None)
-    assert agent.runs == [] and destination.stats.waiting == 4 and len(end_of_task.due) == 1
+    assert agent.runs == [] and destination.waiting == 4 and len(end_of_task.due) == 1
     end_of_task.run()
     assert agent.runs == [("track", ["A", "B"]), ("clearSession", [None]), ("identify", ["visitor"]),
                           ("track", ["C"])]
-    assert (destination.stats.sent, destination.stats.waiting) == (4, 0)
+    assert (destination.outcomes.sent, destination.waiting) == (4, 0)
 
 
 def test_a_full_batch_goes_out_at_once() -> None:
@@ -86,9 +89,9 @@ def test_a_full_batch_goes_out_at_once() -> None:
     for index in range(FLUSH_AT + 1):
         destination.deliver({"event": f"E{index}"}, track(f"E{index}"), None)
     assert agent.runs == [("track", [f"E{index}" for index in range(FLUSH_AT)])]
-    assert destination.stats.waiting == 1
+    assert destination.waiting == 1
     end_of_task.run()
-    assert agent.runs[-1] == ("track", [f"E{FLUSH_AT}"]) and destination.stats.sent == FLUSH_AT + 1
+    assert agent.runs[-1] == ("track", [f"E{FLUSH_AT}"]) and destination.outcomes.sent == FLUSH_AT + 1
 
 
 def test_a_call_the_agent_throws_on_fails_its_message_only() -> None:
@@ -102,7 +105,7 @@ def test_a_call_the_agent_throws_on_fails_its_message_only() -> None:
     end_of_task.run()
     # B threw: C still goes out in the same run's remainder, and B's own identify is skipped.
     assert agent.runs == [("track", ["A"]), ("track", ["C"])]
-    assert (destination.stats.sent, destination.stats.undelivered) == (2, 1)
+    assert (destination.outcomes.sent, destination.outcomes.undelivered) == (2, 1)
     assert called_back == ["A", "B", "C"]
     undelivered = [payload for kind, payload in happenings if kind == "undelivered"]
     assert undelivered == [{"message": {"event": "B"}, "reason": "pendo.track raised: TypeError: boom"}]

@@ -127,3 +127,43 @@ def test_consent_withdrawn_while_the_agent_loads(analytics: Analytics, agent, sc
 
 async def _await(awaitable):
     return await awaitable
+
+
+def test_the_failure_warning_counts_the_calls_that_waited_as_stats_does(analytics: Analytics, agent, schedule,
+                                                                         caplog) -> None:
+    agent.status = "loading"
+    analytics.load("KEY")
+    analytics.track("A")
+    analytics.track("B")
+    agent.status, agent.reason = "failed", "blocked by the test"
+    with caplog.at_level(logging.WARNING, logger="pyodide_pendo"):
+        run(schedule.coroutines.pop())
+    assert analytics.stats()["undelivered"] == 2
+    assert [record.getMessage() for record in caplog.records] == [
+        "events are not reaching Pendo: blocked by the test (2 waiting call(s) undelivered; later calls are "
+        "counted as undelivered, see stats())"]
+
+
+
+def test_awaiting_ready_wakes_when_the_agent_gets_ready(analytics: Analytics, agent, schedule) -> None:
+    agent.status = "loading"
+    analytics.load("KEY")
+
+    async def scenario() -> list[str]:
+        import asyncio
+
+        happened: list[str] = []
+
+        async def wait_for_ready() -> None:
+            await analytics.ready()
+            happened.append("ready")
+
+        waiter = asyncio.ensure_future(wait_for_ready())
+        await asyncio.sleep(0.05)
+        happened.append("still waiting" if not waiter.done() else "done too early")
+        agent.status = "ready"
+        await schedule.coroutines.pop()  # the readiness watcher sees it
+        await waiter
+        return happened
+
+    assert run(scenario()) == ["still waiting", "ready"]

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pyodide_pendo.config import ENVIRONMENT_ALIASES, ENVIRONMENTS, OPTION_DEFAULTS, LoadConfig
+from pyodide_pendo.config import ENVIRONMENT_ALIASES, ENVIRONMENTS, OPTIONS, LoadConfig
 from pyodide_pendo.early_start import MIRRORED_OPTIONS, EarlyStart, attribute_name
 
 
@@ -92,7 +92,7 @@ def test_a_different_identity_is_warned_about_and_names_both():
 
 
 def test_every_mirrored_option_is_a_load_option_with_a_data_attribute():
-    assert set(MIRRORED_OPTIONS) <= {"api_key", *OPTION_DEFAULTS}
+    assert set(MIRRORED_OPTIONS) <= {"api_key"} | {option.name for option in OPTIONS}
     assert attribute_name("cookie_domain") == "data-cookie-domain"
 
 
@@ -106,8 +106,8 @@ def test_load_warns_about_options_first_then_the_identity():
 
 
 def test_the_scripts_region_table_is_pythons_and_the_agents():
-    """Pendo's regions are declared twice, in Python and in the early-start script (two languages): both must
-    name the CDN host that the agent's own ``servers.json`` gives each region."""
+    """Pendo's regions are declared in Python and written into the early-start script (``python -m
+    devtools.declarations``): both must name the CDN host that the agent's own ``servers.json`` gives each."""
     script = (ROOT / "web/pyodide-pendo-early.js").read_text()
     table = re.search(r"const CDN_HOSTS = \{(.*?)\};", script, re.S)
     aliases = re.search(r"const ENVIRONMENT_ALIASES = \{(.*?)\};", script, re.S)
