@@ -167,6 +167,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     needs a docstring saying why (the subject exists under one interpreter only)."""
     if "interpreter" not in metafunc.fixturenames:
         return
+    for parametrized in metafunc.definition.iter_markers("parametrize"):
+        names = parametrized.args[0]
+        if "interpreter" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return  # the test chooses its interpreters itself
     marker = metafunc.definition.get_closest_marker("only_under")
     interpreters = marker.args if marker else INTERPRETERS
     if marker and not (metafunc.function.__doc__ or "").strip():
