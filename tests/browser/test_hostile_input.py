@@ -144,6 +144,7 @@ def test_hostile_input(py):
     ({"api_key": "KEY", "agent_url": "http://localhost:80/pendo.js"}, "write it as 'http://localhost/pendo.js'"),
 ])
 def test_load_refuses_anything_that_could_change_the_agent_url(py, pendo, options, words):
+    options = dict(options)  # the parameter's dict is shared by both interpreters' runs
     api_key = options.pop("api_key")
     outcome = py.run(f"""
 from pyodide_pendo import Analytics
