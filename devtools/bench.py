@@ -32,8 +32,15 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
 
+from devtools.early_start_bench import (
+    MICROPYTHON_TARGET_MS,
+    first_event_table,
+    interpreter_calls_table,
+    measure_first_event,
+    measure_interpreter_calls,
+)
 from devtools.early_start_bench import TARGET_RATIO as FIRST_EVENT_RATIO_LIMIT
-from devtools.early_start_bench import first_event_table, measure_first_event
+from devtools.early_start_bench import WITHOUT_MICROPYTHON as MICROPYTHON_VARIANT
 from devtools.server import SiteServer
 from devtools.site import BUILD, assemble
 from tests.browser.conftest import AGENT_VERSION, CHROMIUM_FLAGS, PendoEdge, chromium_executable
@@ -328,6 +335,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         *({"target": f"navigation → Pendo's first event, {condition}: early start ≤ {FIRST_EVENT_RATIO_LIMIT}× "
                      "Pendo's snippet", "figure": figures["early_over_snippet"], "met": figures["target_met"]}
           for condition, figures in results.get("first_event", {}).items()),
+        *({"target": f"navigation → Python's first event at Pendo, {condition}, MicroPython ≤ "
+                     f"{MICROPYTHON_TARGET_MS} ms", "figure": figures["variants"][MICROPYTHON_VARIANT][
+                         "pythons_event_median_ms"], "met": figures["micropython_event_target_met"]}
+          for condition, figures in list(results.get("first_event", {}).items())[:1]),
     ]
 
 
@@ -425,6 +436,8 @@ def main() -> None:
             if opened.edge.violations:
                 raise SystemExit(f"requests left the machine: {opened.edge.violations}")
             opened.context.close()
+            print("per call under each interpreter: PyScript py and mpy pages", flush=True)
+            results["interpreter_calls_us"] = measure_interpreter_calls(browser)
             if options.first_event_runs:
                 print(f"first event: {options.first_event_runs} fresh pages per variant and condition", flush=True)
                 results["first_event"] = measure_first_event(browser, options.first_event_runs)
@@ -442,6 +455,7 @@ def main() -> None:
           f"{info['nproc']} × {info['cpu_model']}; load average {info['load_average_at_start'][0]:.1f} at start, "
           f"{info['load_average_at_end'][0]:.1f} at end\n")
     print(table(results))
+    print("\n" + interpreter_calls_table(results["interpreter_calls_us"]))
     if "first_event" in results:
         print("\n" + first_event_table(results["first_event"], options.first_event_runs))
     if "profile_stages_us" in results:

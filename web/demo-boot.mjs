@@ -13,9 +13,23 @@ const step = (text, kind = "python") => {
   steps.append(item);
 };
 
-step("Loading PyScript");
-// PyScript reports each step of Pyodide's boot ("Loading Pyodide", "Loading micropip"…) as py:progress.
-addEventListener("py:progress", (event) => step(String(event.detail)));
+// The interpreter the page's switch chose (?interpreter=mpy for MicroPython; Pyodide by default). This module
+// runs before PyScript's core.js, which then finds the script added here. packages_cache "never": the demo
+// always installs the wheel just built from this checkout.
+const interpreter = new URLSearchParams(location.search).get("interpreter") === "mpy" ? "mpy" : "py";
+const interpreterUrl = interpreter === "mpy" ? "./micropython/micropython.mjs" : "./pyodide/pyodide.mjs";
+const demoScript = document.createElement("script");
+demoScript.type = interpreter;
+demoScript.src = "demo.py";
+demoScript.setAttribute("config", JSON.stringify(
+  { interpreter: interpreterUrl, packages: ["./@PYODIDE_PENDO_WHEEL@"], packages_cache: "never" }));
+document.body.append(demoScript);
+document.querySelector(`#interpreter-switch [data-interpreter=${interpreter}]`).setAttribute("aria-current", "page");
+
+step(`Loading PyScript (${interpreter === "mpy" ? "MicroPython" : "Pyodide"})`);
+// PyScript reports each step of the interpreter's boot ("Loading Pyodide", "Loading micropip"…) as py:progress
+// (mpy:progress for MicroPython).
+addEventListener(`${interpreter}:progress`, (event) => step(String(event.detail)));
 
 const pythonRuns = () => document.body.dataset.python !== "booting";
 let shownState = "";

@@ -13,19 +13,24 @@ Runs on PyScript's main thread. Decisions, all about the demo rather than the pa
 
 import asyncio
 import json
-from collections.abc import Callable
-from typing import Any
 
 from pyscript import document, fetch, when, window
 
 from pyodide_pendo import rudderanalytics
 
+try:  # Names for annotations only: MicroPython (the demo's other interpreter) has no typing module.
+    from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    JsElement: TypeAlias = Any  # a DOM element, through PyScript
+    Payload: TypeAlias = dict[str, Any]  # what a rudderanalytics.on() listener receives
+    FormValues: TypeAlias = dict[str, str]
+except ImportError:
+    pass
+
 POLL_SECONDS = 0.5
 OUTCOMES = ("delivered", "filtered", "dropped", "undelivered")
 STATS_SHOWN = ("sent", "waiting", "filtered", "dropped", "undelivered")
-JsElement = Any  # a DOM element, through PyScript
-Payload = dict[str, Any]  # what a rudderanalytics.on() listener receives
-FormValues = dict[str, str]
 
 
 def element(tag: str, text: str = "", **attributes: object) -> JsElement:
@@ -46,8 +51,13 @@ def details(summary: str, text: str) -> JsElement:
     return box
 
 
-def as_json(value: object) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+def as_json(value: object, indent: int | None = 2) -> str:
+    """JSON for people, letters outside ASCII as they are; MicroPython's ``json.dumps`` takes neither option,
+    so there it is one line, escaped."""
+    try:
+        return json.dumps(value, indent=indent, ensure_ascii=False)
+    except TypeError:
+        return json.dumps(value)
 
 
 def prepend(stream_id: str, item: JsElement) -> None:
@@ -86,7 +96,7 @@ def show_message(payload: Payload) -> None:
 
 
 def pendo_call_text(call: dict[str, Any]) -> str:
-    arguments = ", ".join(json.dumps(argument, ensure_ascii=False) for argument in call["arguments"])
+    arguments = ", ".join(as_json(argument, None) for argument in call["arguments"])
     return f"pendo.{call['method']}({arguments})"
 
 
@@ -274,9 +284,9 @@ def group(values: FormValues) -> None:
 def track(values: FormValues) -> None:
     try:
         properties = json.loads(values["properties"] or "{}")
-    except json.JSONDecodeError as problem:  # its text names neither the field nor JSON
-        raise ValueError(f"properties is not valid JSON: {problem.msg} "
-                         f"(line {problem.lineno}, column {problem.colno})") from None
+    except ValueError as problem:  # its text names neither the field nor JSON (nor, under MicroPython, where)
+        where = f" (line {problem.lineno}, column {problem.colno})" if hasattr(problem, "lineno") else ""
+        raise ValueError(f"properties is not valid JSON: {getattr(problem, 'msg', problem)}{where}") from None
     if not isinstance(properties, dict):  # the package would say "must be a dict", Python's word for it
         raise ValueError('properties must be a JSON object, like {"format": "csv"}')
     rudderanalytics.track(values["event"], properties)
@@ -342,4 +352,4 @@ document.body.dataset.python = "ready"
 document.getElementById("boot-steps").append(python_started_step())
 document.getElementById("calls").disabled = False
 refresh_status()
-asyncio.ensure_future(follow_the_wire(config["collector"]))
+asyncio.create_task(follow_the_wire(config["collector"]))

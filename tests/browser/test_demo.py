@@ -41,9 +41,17 @@ def demo(site: Any) -> Iterator[DemoServer]:
     server.stop()
 
 
-def open_demo(page: Page, origin: str) -> None:
+INTERPRETER_NAMES = {"pyodide": "Pyodide", "micropython": "MicroPython"}
+
+
+def demo_url(origin: str, interpreter: str) -> str:
+    """The demo's address with its interpreter switch set (Pyodide is the default, at ``/``)."""
+    return f"{origin}/" if interpreter == "pyodide" else f"{origin}/?interpreter=mpy"
+
+
+def open_demo(page: Page, origin: str, interpreter: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.goto(f"{origin}/")
+    page.goto(demo_url(origin, interpreter))
     expect(page.locator("body")).to_have_attribute("data-python", "ready", timeout=BOOT_TIMEOUT_MS)
     expect(page.locator("#agent-state")).to_have_text("ready", timeout=EVENT_TIMEOUT_MS)
 
@@ -73,9 +81,10 @@ def stat(page: Page, name: str) -> Any:
     return page.locator(f"#stats tr[data-stat={name}] td")
 
 
-def test_a_person_drives_the_demo_and_pendo_receives_what_the_panel_shows(page, pendo, demo):
-    open_demo(page, demo.origin)
-    expect(page.locator("#boot-steps")).to_contain_text("Loading Pyodide")  # the boot, step by step
+def test_a_person_drives_the_demo_and_pendo_receives_what_the_panel_shows(page, pendo, demo, interpreter):
+    open_demo(page, demo.origin, interpreter)
+    # the boot, step by step, under the interpreter the switch chose
+    expect(page.locator("#boot-steps")).to_contain_text(f"Loading PyScript ({INTERPRETER_NAMES[interpreter]})")
     expect(page.locator("#boot-steps")).to_contain_text("Pendo agent")  # and the early-started agent
 
     identify = page.locator("#identify-form")
@@ -126,8 +135,8 @@ def test_a_person_drives_the_demo_and_pendo_receives_what_the_panel_shows(page, 
         shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
 
 
-def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page, pendo, demo):
-    open_demo(page, demo.origin)
+def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page, pendo, demo, interpreter):
+    open_demo(page, demo.origin, interpreter)
     submit(page, "identify", "Identify", userId="user-9")
     expect(message(page, "identify")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
     anonymous_id = page.locator("#identity dd").first.text_content()
@@ -146,13 +155,16 @@ def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page,
     assert track.get("account_id") is None
 
 
-def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(page, pendo, demo):
-    open_demo(page, demo.origin)
+def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(page, pendo, demo, interpreter):
+    open_demo(page, demo.origin, interpreter)
     track_error = page.locator("#track-form").get_by_role("alert")
 
     submit(page, "track", "Track", event="Broken", properties="{not json")
-    expect(track_error).to_have_text(
-        "properties is not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)")
+    # Python's JSON parser says what and where; MicroPython's only that it is not JSON.
+    expect(track_error).to_have_text({
+        "pyodide": "properties is not valid JSON: Expecting property name enclosed in double quotes (line 1, "
+                   "column 2)",
+        "micropython": "properties is not valid JSON: syntax error in JSON"}[interpreter])
     submit(page, "track", "Track", event="Broken", properties='["csv"]')
     expect(track_error).to_have_text('properties must be a JSON object, like {"format": "csv"}')
     expect(page.locator("#messages li")).to_have_count(0)  # nothing was sent
@@ -163,8 +175,8 @@ def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(p
     expect(message(page, "track")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
 
 
-def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo):
-    open_demo(page, demo.origin)
+def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo, interpreter):
+    open_demo(page, demo.origin, interpreter)
     consent = page.locator("#consent-state")
     expect(consent).to_have_text("granted")
 
@@ -174,23 +186,23 @@ def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo):
     expect(consent).to_have_text("granted")
 
 
-def test_a_page_call_for_the_unchanged_url_says_why_pendo_received_nothing(page, pendo, demo):
-    open_demo(page, demo.origin)
+def test_a_page_call_for_the_unchanged_url_says_why_pendo_received_nothing(page, pendo, demo, interpreter):
+    open_demo(page, demo.origin, interpreter)
     submit(page, "page", "Page", category="Docs", name="Pricing")
     expect(message(page, "page")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
     expect(message(page, "page")).to_contain_text(
         f"Pendo received nothing: its agent sends a page load only when the URL differs from the last one it "
-        f"recorded, and this page's URL ({demo.origin}/) has not changed")
+        f"recorded, and this page's URL ({demo_url(demo.origin, interpreter)}) has not changed")
 
     # The agent sends in order: once a later track arrived, a load event for the page() would have too.
     submit(page, "track", "Track", event="After Page", properties="{}")
     wait_until(page, lambda: demo.collector.wire.track_events())
     loads = [event for event in demo.collector.wire.events() if event["type"] == "load"]
-    assert [event["url"] for event in loads] == [f"{demo.origin}/"]  # the agent's own, when it started
+    assert [event["url"] for event in loads] == [demo_url(demo.origin, interpreter)]  # the agent's own, at start
 
 
-def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pendo, demo):
-    open_demo(page, demo.origin)
+def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pendo, demo, interpreter):
+    open_demo(page, demo.origin, interpreter)
     submit(page, "identify", "Identify", userId="user-7")
     submit(page, "group", "Group", groupId="globex")
     submit(page, "group", "Group", groupId="initech")
@@ -200,35 +212,35 @@ def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pe
          re.compile(r"^visitor change: _PENDO_T_[0-9a-f-]+ → user-7$")], timeout=EVENT_TIMEOUT_MS)
 
 
-def test_the_console_stays_quiet(page, demo):
+def test_the_console_stays_quiet(page, demo, interpreter):
     # Without the `pendo` fixture: while Playwright routes requests, Chromium does not ask for the page's icon.
     # Offline, the demo asks nothing of any host but its own.
     console: list[str] = []
     page.on("console", lambda entry: console.append(f"{entry.type}: {entry.text}") if entry.type in (
         "error", "warning") else None)
     page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-    open_demo(page, demo.origin)  # the browser asks for the icon once the page has loaded, long before this
+    open_demo(page, demo.origin, interpreter)  # the browser asks for the icon once the page has loaded
     submit(page, "identify", "Identify", userId="user-12")
     expect(message(page, "identify")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
 
     assert console == []
 
 
-def test_on_all_interfaces_the_demo_works_at_the_address_the_browser_used(page, pendo, site):
+def test_on_all_interfaces_the_demo_works_at_the_address_the_browser_used(page, pendo, site, interpreter):
     built, _ = site
     server = DemoServer(built.root, DemoSettings(), host="0.0.0.0").start()  # as in a container, port forwarded
     port = server.origin.rsplit(":", 1)[1]
     try:
-        open_demo(page, f"http://localhost:{port}")
+        open_demo(page, f"http://localhost:{port}", interpreter)
         submit(page, "track", "Track", event="Through Localhost", properties="{}")
         wait_until(page, lambda: server.collector.wire.track_events())
     finally:
         server.stop()
-    assert server.collector.wire.track_events()[0]["url"] == f"http://localhost:{port}/"
+    assert server.collector.wire.track_events()[0]["url"] == demo_url(f"http://localhost:{port}", interpreter)
 
 
-def test_the_agents_own_events_can_be_shown(page, pendo, demo):
-    open_demo(page, demo.origin)
+def test_the_agents_own_events_can_be_shown(page, pendo, demo, interpreter):
+    open_demo(page, demo.origin, interpreter)
     submit(page, "track", "Track", event="Clicked", properties="{}")
     expect(page.locator("#received li[data-type=track]")).to_have_count(1, timeout=EVENT_TIMEOUT_MS)
     clicks = page.locator("#received li[data-type=click]")
@@ -240,12 +252,12 @@ def test_the_agents_own_events_can_be_shown(page, pendo, demo):
     expect(clicks.first).to_contain_text("BUTTON in #track-form")
 
 
-def test_with_a_pendo_api_key_the_demo_loads_pendos_agent_and_sends_to_pendo(page, pendo, site):
+def test_with_a_pendo_api_key_the_demo_loads_pendos_agent_and_sends_to_pendo(page, pendo, site, interpreter):
     built, _ = site
     settings = DemoSettings.from_environment({"PENDO_API_KEY": "live-key", "PENDO_ENV": "eu"})
     server = DemoServer(built.root, settings).start()
     try:
-        open_demo(page, server.origin)
+        open_demo(page, server.origin, interpreter)
         expect(page.locator("#mode")).to_contain_text("Sending to Pendo (eu)")
         submit(page, "identify", "Identify", userId="user-11", email="lin@example.com")
         submit(page, "track", "Track", event="Live", properties="{}")
