@@ -84,6 +84,9 @@ def encode_value(value: JSONValue) -> str:
     return ENCODED_PREFIX + base64.b64encode(json_text(value).encode("utf-8")).decode("ascii")
 
 
+BASE64_DIGITS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
 def decode_value(text: str) -> JSONValue:
     """Decode a stored value; a value without the prefix is read as plain JSON text, as v3 does.
 
@@ -94,10 +97,15 @@ def decode_value(text: str) -> JSONValue:
     stored_json = text
     if text.startswith(ENCODED_PREFIX):
         payload = text[len(ENCODED_PREFIX):]
-        # atob accepts base64 without its "=" padding; b64decode needs it.
-        padded_payload = payload + "=" * (-len(payload) % 4)
+        digits = payload.rstrip("=")
+        # Checked here first: given bad base64, MicroPython's b64decode raises AttributeError (its binascii has
+        # no Error to raise).
+        if len(payload) - len(digits) > 2 or len(digits) % 4 == 1 or not all(
+                digit in BASE64_DIGITS for digit in digits):
+            raise ValueError(f"its {ENCODED_PREFIX} payload is not valid base64")
         try:
-            stored_json = base64.b64decode(padded_payload, validate=True).decode("utf-8")
+            # atob accepts base64 without its "=" padding; b64decode needs it.
+            stored_json = base64.b64decode(digits + "=" * (-len(digits) % 4), validate=True).decode("utf-8")
         except UnicodeError as error:  # before ValueError, which it is too
             raise ValueError(f"its {ENCODED_PREFIX} payload is not UTF-8 text ({error})") from error
         except ValueError as error:  # binascii.Error (MicroPython has no binascii.Error)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route
 
-from tests.browser.conftest import (RESULT_TIMEOUT_MS, Gate, PythonPage, PyScriptPage,
+from tests.browser.conftest import (RESULT_TIMEOUT_MS, TEST_PAGES, Gate, PythonPage, PyScriptPage, watch_console,
                                    assert_pendo_received_the_apps_calls)
 
 KEY = "early-key"
@@ -25,12 +25,14 @@ KNOWN_ANONYMOUS_ID = "f0e1d2c3-b4a5-4968-8778-695a4b3c2d1e"
 # What a page's Python does first: note when it started, and keep the package's warnings for the test.
 PYTHON_STARTS = """
 import js, logging
-python_started_at = js.Date.now()
+python_started_at = js.performance.timeOrigin + js.performance.now()  # Date.now() as a float: MicroPython too
 warnings = []
 class KeepWarnings(logging.Handler):
     def emit(self, record):
-        warnings.append(record.getMessage())
-logging.getLogger("pyodide_pendo").addHandler(KeepWarnings())
+        warnings.append(self.format(record))
+keep_warnings = KeepWarnings()
+keep_warnings.setFormatter(logging.Formatter("%(message)s"))  # MicroPython's handlers have none by default
+logging.getLogger("pyodide_pendo").addHandler(keep_warnings)
 from pyodide_pendo import rudderanalytics
 """
 
@@ -66,13 +68,12 @@ def decoded_cookies(page: Page) -> dict[str, Any]:
 
 
 @pytest.fixture
-def open_early(page: Page, pendo: Any, origin: str) -> Iterator[Callable[..., PythonPage]]:
-    """``open_early(**attributes)``: a plain Pyodide page (our wheel installed by micropip) whose first script
-    is the early-start script with these ``data-`` attributes (``api_key="k"`` → ``data-api-key="k"``)."""
-    console: list[str] = []
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-    template = page.context.request.get(f"{origin}/test/pyodide.html").text()
+def open_early(page: Page, pendo: Any, origin: str, interpreter: str) -> Iterator[Callable[..., PythonPage]]:
+    """``open_early(**attributes)``: the interpreter's test page (our wheel installed as ``py`` installs it)
+    whose first script is the early-start script with these ``data-`` attributes (``api_key="k"`` →
+    ``data-api-key="k"``)."""
+    console = watch_console(page)
+    template = page.context.request.get(f"{origin}/test/{TEST_PAGES[interpreter]}").text()
     served: dict[str, str] = {}
 
     def serve(route: Route) -> None:
@@ -84,9 +85,9 @@ def open_early(page: Page, pendo: Any, origin: str) -> Iterator[Callable[..., Py
         attributes = {"api_key": KEY, **attributes}
         tag = " ".join(f'data-{name.replace("_", "-")}="{html.escape(value)}"' for name, value in attributes.items())
         served["page"] = template.replace("<head>", f'<head>\n  <script src="../pyodide-pendo-early.js" {tag}></script>', 1)
-        page.goto(f"{origin}/test/early-start.html")
-        page.wait_for_function("() => window.pyodide !== undefined", timeout=RESULT_TIMEOUT_MS)
-        return PythonPage(page, pendo.wire, console)
+        python = PythonPage(page, pendo.wire, console, interpreter)
+        python.open(f"{origin}/test/early-start.html")
+        return python
 
     yield open_
 
