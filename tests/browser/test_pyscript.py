@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from devtools.server import SiteServer
-from tests.browser.conftest import RESULT_TIMEOUT_MS, assert_pendo_received_the_apps_calls
+from tests.browser.conftest import INTERPRETERS, RESULT_TIMEOUT_MS, assert_pendo_received_the_apps_calls
+
+WORKER_PAGES = {"pyodide": "worker.html", "micropython": "mpy-worker.html"}
 
 @pytest.mark.parametrize(("page_name", "thread"), [
     ("pyscript-config-attribute.html", "main"),  # <script type="py" config='{…}'>
@@ -33,9 +35,10 @@ def test_a_pyscript_page_delivers_to_pendo(open_page, pendo, page_name, thread):
     assert_pendo_received_the_apps_calls(pendo)
 
 
-def test_a_worker_reports_a_blocked_agent_like_the_main_thread(open_page, pendo):
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_a_worker_reports_a_blocked_agent_like_the_main_thread(open_page, pendo, interpreter):
     pendo.agent = "404"
-    result = open_page("worker.html").result()
+    result = open_page(WORKER_PAGES[interpreter]).result()
 
     assert result["thread"] == "worker"
     assert "failed to load" in result["error"]
@@ -45,7 +48,10 @@ def test_a_worker_reports_a_blocked_agent_like_the_main_thread(open_page, pendo)
 
 
 def test_a_worker_call_makes_few_round_trips_to_the_page(open_page, pendo):
-    """Each synchronous access a worker makes to the page is a round trip (see worker-roundtrips.js)."""
+    """Each synchronous access a worker makes to the page is a round trip (see worker-roundtrips.js).
+
+    Pyodide only: the counts are those of the bridge as Pyodide's proxies use it (boxes that keep page objects
+    in JavaScript); under MicroPython a worker's page calls go through the page-side catcher instead."""
     counts = open_page("worker-roundtrips.html").result()
 
     assert counts.pop("counter_cost") == 1  # reading the counter is itself one round trip, subtracted
@@ -62,6 +68,8 @@ def test_a_worker_call_makes_few_round_trips_to_the_page(open_page, pendo):
 
 
 def test_a_bare_pyodide_worker_is_told_to_use_pyscript(open_page, pendo):
+    """Pyodide only: a worker without PyScript exists for Pyodide (``loadPyodide`` in a worker); MicroPython's
+    is installed by PyScript, whose workers reach the page."""
     error = open_page("worker-bare-pyodide.html").result()["outcome"]
 
     assert error.startswith("RuntimeError: pyodide_pendo needs the page's window, and this Pyodide worker has none")
@@ -78,9 +86,11 @@ def origin_without_isolation(site: Any) -> Iterator[str]:
     server.stop()
 
 
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
 def test_a_worker_without_cross_origin_isolation_is_told_which_headers_to_send(open_page, pendo,
-                                                                                origin_without_isolation):
-    opened = open_page("worker.html", origin_without_isolation)
+                                                                                origin_without_isolation,
+                                                                                interpreter):
+    opened = open_page(WORKER_PAGES[interpreter], origin_without_isolation)
     with opened.page.expect_console_message(lambda message: "RuntimeError" in message.text,
                                             timeout=RESULT_TIMEOUT_MS) as error:
         pass
