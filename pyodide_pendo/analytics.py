@@ -297,10 +297,10 @@ class Analytics:
             if discarded:
                 logger.info("consent denied: %d waiting message(s) discarded", discarded)
             return discarded
-        if destination is not None and destination.state == "idle":
-            self._start_agent()
-        elif destination is not None:
-            destination.start_sending()
+        if destination is not None:
+            destination.start_sending()  # also after a denial that came before the agent ever started
+            if destination.state == "idle":
+                self._start_agent()
         for item, snapshot, callback in held:
             self._route(item, snapshot, callback)
         return len(held)

@@ -25,7 +25,7 @@ KNOWN_ANONYMOUS_ID = "f0e1d2c3-b4a5-4968-8778-695a4b3c2d1e"
 # What a page's Python does first: note when it started, and keep the package's warnings for the test.
 PYTHON_STARTS = """
 import js, logging
-python_started_at = js.performance.timeOrigin + js.performance.now()  # Date.now() as a float: MicroPython too
+js.performance.mark("python-started")  # read by run_python (MicroPython turns a whole Date.now() into a wrong int)
 warnings = []
 class KeepWarnings(logging.Handler):
     def emit(self, record):
@@ -100,6 +100,15 @@ def visitors_seen(pendo: Any) -> set[str]:
     return seen
 
 
+def run_python(py: PythonPage, code: str) -> dict[str, Any]:
+    """``py.run(code)`` for code that starts with ``PYTHON_STARTS``, with ``python_started_at``: when its first
+    line ran, in ``Date.now()`` milliseconds (the page's clock, as the agent's ``browser_time``)."""
+    started: dict[str, Any] = py.run(code)
+    started["python_started_at"] = py.page.evaluate(
+        "performance.timeOrigin + performance.getEntriesByName('python-started')[0].startTime")
+    return started
+
+
 def identify_events_after_python_started(pendo: Any, started: dict[str, Any]) -> list[dict[str, Any]]:
     """The agent's identify events from Python's calls (``initialize`` itself records one when it is given an
     account, as with Pendo's own snippet)."""
@@ -122,7 +131,7 @@ RUN_APP = PYTHON_STARTS + """
 rudderanalytics.load("early-key")
 rudderanalytics.track("Report Exported", {"format": "csv"})
 await rudderanalytics.ready()
-{"python_started_at": python_started_at, "warnings": warnings, "anonymous_id": rudderanalytics.get_anonymous_id(),
+{"warnings": warnings, "anonymous_id": rudderanalytics.get_anonymous_id(),
  "user_id": rudderanalytics.get_user_id(), "stats": rudderanalytics.stats()}
 """
 
@@ -132,7 +141,7 @@ def test_a_returning_user_with_an_account_is_pendos_first_and_only_visitor(page,
                                     "rl_trait": {"email": "grace@example.com", "plan": "team"},
                                     "rl_group_id": "acme", "rl_group_trait": {"name": "Acme"}})
     py = open_early()
-    started = py.run(RUN_APP)
+    started = run_python(py, RUN_APP)
     py.wait_until(lambda: py.wire.visitor().get("email") and py.wire.track_events(), "metadata and the track")
 
     assert_pendo_started_before_python(pendo, started, "user-7", "acme")
@@ -147,7 +156,7 @@ def test_a_returning_user_with_an_account_is_pendos_first_and_only_visitor(page,
 def test_a_returning_anonymous_visitor_keeps_its_pendo_visitor(page, origin, open_early, pendo):
     rudderstack_left(page, origin, {"rl_anonymous_id": KNOWN_ANONYMOUS_ID})
     py = open_early()
-    started = py.run(RUN_APP)
+    started = run_python(py, RUN_APP)
     py.wait_until(py.wire.track_events, "the track")
 
     assert started["anonymous_id"] == KNOWN_ANONYMOUS_ID
@@ -160,7 +169,7 @@ def test_a_new_visitor_gets_one_anonymous_id_that_python_adopts(page, origin, op
     page.goto(f"{origin}/demo.css")
     py = open_early()
     stored_by_the_script = decoded_cookies(page)
-    started = py.run(RUN_APP)
+    started = run_python(py, RUN_APP)
     py.wait_until(py.wire.track_events, "the track")
 
     anonymous_id = started["anonymous_id"]
@@ -174,7 +183,7 @@ def test_local_storage_is_read_when_both_sides_are_told_to_use_it(page, origin, 
     rudderstack_left(page, origin, {"rl_anonymous_id": KNOWN_ANONYMOUS_ID, "rl_user_id": "user-ls"},
                      storage="local_storage")
     py = open_early(storage="local_storage")
-    started = py.run(RUN_APP.replace('load("early-key")', 'load("early-key", storage="local_storage")'))
+    started = run_python(py, RUN_APP.replace('load("early-key")', 'load("early-key", storage="local_storage")'))
     py.wait_until(py.wire.track_events, "the track")
 
     assert_pendo_started_before_python(pendo, started, "user-ls", None)
@@ -188,7 +197,7 @@ def test_a_storage_option_given_only_to_load_makes_pythons_identity_win_with_a_w
     rudderstack_left(page, origin, {"rl_user_id": "cookie-user"})
     rudderstack_left(page, origin, {"rl_user_id": "storage-user"}, storage="local_storage")
     py = open_early()  # no data-storage: the script reads the cookie
-    started = py.run(RUN_APP.replace('load("early-key")', 'load("early-key", storage="local_storage")'))
+    started = run_python(py, RUN_APP.replace('load("early-key")', 'load("early-key", storage="local_storage")'))
     py.wait_until(py.wire.track_events, "the track")
 
     assert any('data-storage' in warning and 'set data-storage="local_storage"' in warning
@@ -203,10 +212,10 @@ def test_a_storage_option_given_only_to_load_makes_pythons_identity_win_with_a_w
 def test_consent_pending_fetches_and_sends_nothing_until_consent(page, origin, open_early, pendo):
     rudderstack_left(page, origin, {"rl_anonymous_id": KNOWN_ANONYMOUS_ID, "rl_user_id": "user-c"})
     py = open_early(consent="pending")
-    started = py.run(PYTHON_STARTS + """
+    started = run_python(py, PYTHON_STARTS + """
 rudderanalytics.load("early-key", consent="pending")
 rudderanalytics.track("Before Consent")
-{"python_started_at": python_started_at, "warnings": warnings}
+{"warnings": warnings}
 """)
     assert py.page.evaluate("() => window.pendo === undefined && window.pyodidePendoEarlyStart.state")\
         == "consent pending"
@@ -235,7 +244,7 @@ def test_an_unreadable_stored_anonymous_id_is_ignored_alike_by_both_sides(page, 
                                                                           stored, why):
     rudderstack_left(page, origin, {"rl_anonymous_id": stored})
     py = open_early()
-    started = py.run(RUN_APP)
+    started = run_python(py, RUN_APP)
     py.wait_until(py.wire.track_events, "the track")
 
     assert_pendo_started_before_python(pendo, started, "_PENDO_T_" + started["anonymous_id"], None)
@@ -254,7 +263,7 @@ def test_a_malformed_attribute_is_named_in_the_console_and_load_starts_pendo_its
     assert any(line.startswith("error: pyodide-pendo-early.js: " + problem) for line in py.console), py.console
     assert pendo.agent_requests == []  # the script started nothing
 
-    started = py.run(RUN_APP)
+    started = run_python(py, RUN_APP)
     py.wait_until(py.wire.track_events, "the track")
 
     assert any(problem in warning and "load() starts it instead" in warning for warning in started["warnings"])
@@ -265,7 +274,7 @@ def test_a_malformed_attribute_is_named_in_the_console_and_load_starts_pendo_its
 def test_memory_storage_python_adopts_the_id_the_script_gave_pendo(page, origin, open_early, pendo):
     page.goto(f"{origin}/demo.css")
     py = open_early(storage="memory")
-    started = py.run(RUN_APP.replace('load("early-key")', 'load("early-key", storage="memory")'))
+    started = run_python(py, RUN_APP.replace('load("early-key")', 'load("early-key", storage="memory")'))
     py.wait_until(py.wire.track_events, "the track")
 
     assert_pendo_started_before_python(pendo, started, "_PENDO_T_" + started["anonymous_id"], None)
