@@ -1,6 +1,6 @@
 """``./dev bench``: startup cost, per-call cost and proxy leaks, in headless Chromium on the offline stack.
 
-Same stack as the browser tests (``tests/browser/conftest.py``): Debian's Chromium, the assembled site on
+Same stack as the browser tests (``devtools/browser.py``): Debian's Chromium, the assembled site on
 loopback, the real npm Pendo agent served for ``cdn.pendo.io``, Pendo's data requests answered and recorded,
 every other request aborted. Prints a table and writes every figure to ``build/bench.json``.
 
@@ -32,6 +32,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
 
+from devtools.browser import AGENT_VERSION, CHROMIUM_FLAGS, PendoEdge, chromium_executable
 from devtools.early_start_bench import (
     MICROPYTHON_TARGET_MS,
     first_event_table,
@@ -43,7 +44,6 @@ from devtools.early_start_bench import TARGET_RATIO as FIRST_EVENT_RATIO_LIMIT
 from devtools.early_start_bench import WITHOUT_MICROPYTHON as MICROPYTHON_VARIANT
 from devtools.server import SiteServer
 from devtools.site import BUILD, assemble
-from tests.browser.conftest import AGENT_VERSION, CHROMIUM_FLAGS, PendoEdge, chromium_executable
 
 BENCH_PAGES = Path(__file__).parent / "bench_pages"
 PYODIDE_HALF = Path(__file__).parent / "bench_pyodide.py"

@@ -41,10 +41,10 @@ from urllib.parse import quote
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
+from devtools.browser import CHROMIUM_FLAGS, chromium_executable
 from devtools.demo import DemoServer, DemoSettings
 from devtools.site import assemble
 from pyodide_pendo.persistence import encode_value
-from tests.browser.conftest import CHROMIUM_FLAGS, chromium_executable
 
 PAGES = Path(__file__).parent / "early_start_pages"
 API_KEY = "bench-key"

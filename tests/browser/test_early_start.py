@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route
 
-from tests.browser.conftest import (RESULT_TIMEOUT_MS, TEST_PAGES, Gate, PythonPage, PyScriptPage, watch_console,
+from tests.browser.harness import (RESULT_TIMEOUT_MS, TEST_PAGES, Gate, PythonPage, PyScriptPage, watch_console,
                                    assert_pendo_received_the_apps_calls)
 
 KEY = "early-key"

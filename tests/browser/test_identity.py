@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.browser.conftest import PythonPage, watch_console
+from tests.browser.harness import PythonPage, watch_console
 
 KNOWN_ANONYMOUS_ID = "f0e1d2c3-b4a5-4968-8778-695a4b3c2d1e"
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from devtools.server import SiteServer
-from tests.browser.conftest import INTERPRETERS, RESULT_TIMEOUT_MS, assert_pendo_received_the_apps_calls
+from tests.browser.harness import INTERPRETERS, RESULT_TIMEOUT_MS, assert_pendo_received_the_apps_calls
 
 WORKER_PAGES = {"pyodide": "worker.html", "micropython": "mpy-worker.html"}
 

@@ -26,9 +26,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page
 
+from devtools.browser import PendoEdge
 from devtools.server import SiteServer
 from devtools.site import Site
-from tests.browser.conftest import PendoEdge, PythonPage, PyScriptPage, assert_pendo_received_the_apps_calls
+from tests.browser.harness import PythonPage, PyScriptPage, assert_pendo_received_the_apps_calls
 
 MICROPYTHON = "micropython"  # the pinned port, build/site/micropython (not a versions/ folder)
 THE_APPS_CALLS = """

@@ -9,7 +9,7 @@ hooks.main.onReady.add((wrap) => {
   window.testPython = {
     interpreter: "micropython",
     // MicroPython's runPythonAsync returns no value: the harness rewrites the code to leave the last
-    // expression's JSON text in window.testPythonResult (tests/browser/conftest.py, PythonPage.run).
+    // expression's JSON text in window.testPythonResult (tests/browser/harness.py, PythonPage.run).
     async run(code) {
       window.testPythonResult = undefined;
       await micropython.runPythonAsync(code);
