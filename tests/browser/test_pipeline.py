@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from tests.browser.harness import PythonPage
 
@@ -56,8 +55,6 @@ rudderanalytics.track("C")
     assert pendo.agent_requests == [] and py.wire.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="consent(True) after consent(False) loads the agent but leaves sending "
-                   "stopped (PendoDestination._sending stays False, so _become_ready calls stopSendingEvents)")
 def test_consent_granted_after_a_denial_sends_later_calls_but_never_the_discarded(py, pendo):
     py.run("""
 from pyodide_pendo import rudderanalytics

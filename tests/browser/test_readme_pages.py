@@ -47,10 +47,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Route
 
+from devtools.browser import EDGE_HEADERS, PendoEdge
 from devtools.demo import DemoServer, DemoSettings
 from devtools.site import Site
 from devtools.wire import PendoWire
-from tests.browser.conftest import EDGE_HEADERS, PendoEdge, watch_console
+from tests.browser.harness import watch_console
 
 ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
