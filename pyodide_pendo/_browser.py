@@ -1,8 +1,9 @@
 """The browser bridge: the only module that touches ``js``, ``pyodide`` or ``pyscript``.
 
 Imported only in a browser. Payloads cross as JSON text parsed on the page side, never as Python dicts: no
-proxies to leak, no ``None``/``undefined`` or big-integer surprises, one string per call into a worker. No
-``eval``, inline scripts or ``innerHTML``, so a strict Content-Security-Policy works.
+proxies to leak, no ``None``/``undefined`` or big-integer surprises, one string per call into a worker. Under
+Pyodide no ``eval``, inline scripts or ``innerHTML``, so a strict Content-Security-Policy works; under
+MicroPython one helper is made with ``Function`` (``ThrowCatcher``), as PyScript's own core needs ``eval`` too.
 
 In a PyScript worker every page access is a round trip to the main thread, and a page object reaching Python
 costs 40 to 100 more (Pyodide inspects each new proxy), so objects used on every call are fetched once and
