@@ -66,8 +66,8 @@ class ThrowCatcher:
     """Page calls that catch what the page throws on the page side, so that it never reaches MicroPython.
 
     The one helper is made with the page's ``Function``, so the page must allow ``'unsafe-eval'``, which
-    PyScript needs anyway. In a PyScript worker, page calls cross PyScript's bridge, which throws again in the
-    worker what the page threw: there a throwing page still breaks the interpreter (README: MicroPython).
+    PyScript needs anyway. In a PyScript worker the helper is made with the page's ``Function``, so it catches
+    on the page's side, before PyScript's bridge would throw the error again in the worker.
     """
 
     def __init__(self, window: Any) -> None:
