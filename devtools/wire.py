@@ -94,10 +94,12 @@ class PendoWire:
         return metas[-1]["props"] if metas else {}
 
     def visitor(self) -> dict[str, Any]:
-        return self.metadata().get("visitor", {})
+        visitor: dict[str, Any] = self.metadata().get("visitor", {})
+        return visitor
 
     def account(self) -> dict[str, Any]:
-        return self.metadata().get("account", {})
+        account: dict[str, Any] = self.metadata().get("account", {})
+        return account
 
     def endpoints(self) -> list[str]:
         with self._lock:

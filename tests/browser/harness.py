@@ -1,7 +1,9 @@
 """What browser tests drive and check, beside the fixtures of ``conftest.py`` that hand them out.
 
 - ``PythonPage`` (the ``py`` fixture): a page with Pyodide or PyScript's MicroPython booted and our wheel
-  installed; ``run(code)`` runs Python there, ``flush()``/``wait_until()`` wait on what reaches the wire.
+  installed; ``flush()``/``wait_until()`` wait on what reaches the wire.
+- ``in_page``: a decorator that turns a test module's function into one that runs in such a page:
+  ``identify_user(py, "user-42")`` ships the function's source there and calls it with those arguments.
 - ``PyScriptPage`` (``open_page``): a PyScript page that runs its own Python and reports in ``#result``.
 - ``Gate``, ``watch_console``, ``assert_pendo_received_the_apps_calls``: for ordering requests, reading the
   console, and checking what ``pyscript_app.py`` sends.
@@ -12,12 +14,16 @@ A plain module rather than ``conftest.py``, so that tests import it like any oth
 from __future__ import annotations
 
 import ast
+import builtins
+import dis
+import inspect
 import json
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Any
+from types import CodeType
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from playwright.sync_api import Page, Route
 
@@ -71,7 +77,8 @@ class PythonPage:
         self.page.wait_for_function(PYTHON_READY, timeout=BOOT_TIMEOUT_MS)
 
     def run(self, code: str, within_seconds: float | None = None) -> Any:
-        """Run Python (top-level await allowed) in the page; returns the last expression, converted to JSON.
+        """Run Python source (top-level await allowed) in the page; returns the last expression, converted to
+        JSON. Tests use ``in_page`` functions, which come here; source text is for the harness itself.
 
         ``within_seconds``: fail if the code has not finished by then (for code that could hang the interpreter).
         """
@@ -129,6 +136,84 @@ class PythonPage:
             self.page.wait_for_timeout(100)
 
 
+Parameters = ParamSpec("Parameters")
+Result = TypeVar("Result")
+PAGE_OWN_NAMES = frozenset(dir(builtins)) | {"js", "pyscript", "pyodide"}
+
+
+class InPage(Generic[Parameters, Result]):
+    """A function that runs in a ``PythonPage``: ``function(py, *arguments)``. Its source is sent to the page
+    and called there with the arguments (JSON values); what it returns comes back converted to JSON (a tuple
+    becomes a list). ``function.within(seconds)(py, ...)`` fails if the call has not finished by then."""
+
+    def __init__(self, function: Callable[Parameters, Any]) -> None:
+        self.name = function.__name__
+        self.is_async = inspect.iscoroutinefunction(function)
+        self.source = _source_without_decorators(function)
+        _refuse_outside_names(function, self.source)
+
+    def __call__(self, py: PythonPage, *args: Parameters.args, **kwargs: Parameters.kwargs) -> Result:
+        result: Result = self._call(py, None, args, kwargs)
+        return result
+
+    def within(self, seconds: float) -> Callable[..., Result]:
+        """The same call, failing the test if it has not finished within ``seconds`` (for a call that could
+        hang the interpreter)."""
+        return lambda py, *args, **kwargs: self._call(py, seconds, args, kwargs)
+
+    def _call(self, py: PythonPage, seconds: float | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        # Pyodide evaluates annotations at `def` unless postponed; MicroPython ignores them (and has no
+        # __future__ module).
+        postponed = "from __future__ import annotations\n" if py.interpreter == "pyodide" else ""
+        call = f"{'await ' if self.is_async else ''}{self.name}(*_in_page_arguments[0], **_in_page_arguments[1])"
+        code = (f"{postponed}import json as _in_page_json\n{self.source}\n"
+                f"_in_page_arguments = _in_page_json.loads({json.dumps([list(args), kwargs])!r})\n{call}\n")
+        return py.run(code, within_seconds=seconds)
+
+
+@overload
+def in_page(function: Callable[Parameters, Coroutine[Any, Any, Result]]) -> InPage[Parameters, Result]: ...
+@overload
+def in_page(function: Callable[Parameters, Result]) -> InPage[Parameters, Result]: ...
+def in_page(function: Callable[Parameters, Any]) -> InPage[Parameters, Any]:
+    """Decorate a test module's function so that calling it with a ``PythonPage`` first runs it in that page.
+
+    The function is real Python that ruff and mypy check; it imports what it uses (the page shares nothing
+    with the test module), takes everything else as arguments, and keeps state between calls in page globals
+    it declares ``global``. Using a name of the test module, or of an enclosing function, fails at import.
+    """
+    return InPage(function)
+
+
+def _source_without_decorators(function: Callable[..., Any]) -> str:
+    source = textwrap.dedent(inspect.getsource(function))
+    definition = ast.parse(source).body[0]
+    assert isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef), f"{function.__name__} is not a def"
+    return "\n".join(source.splitlines()[definition.lineno - 1:])
+
+
+def _refuse_outside_names(function: Callable[..., Any], source: str) -> None:
+    """Fail early on a name the page would not have: one bound in the test module or an enclosing function."""
+    code: CodeType = function.__code__
+    if code.co_freevars:
+        raise TypeError(f"{function.__name__} uses {', '.join(code.co_freevars)} of an enclosing function: "
+                        "pass it as an argument")
+    declared = {name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Global) for name in node.names}
+    outside = sorted({instruction.argval for instruction in _instructions(code)
+                      if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+                     - declared - PAGE_OWN_NAMES)
+    if outside:
+        raise TypeError(f"{function.__name__} uses {', '.join(outside)} of the test module, which the page does "
+                        "not have: import it inside the function or pass it as an argument")
+
+
+def _instructions(code: CodeType) -> Iterator[dis.Instruction]:
+    yield from dis.get_instructions(code)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            yield from _instructions(constant)
+
+
 def watch_console(page: Page) -> list[str]:
     """The page's console messages and uncaught errors, as ``"<type>: <text>"`` lines."""
     console: list[str] = []
@@ -151,7 +236,8 @@ class PyScriptPage:
         """What the page's Python reported in ``#result`` once it finished."""
         self.page.wait_for_function("() => (document.getElementById('result')?.textContent ?? '') !== ''",
                                     timeout=RESULT_TIMEOUT_MS)
-        return json.loads(self.page.text_content("#result") or "")
+        result: dict[str, Any] = json.loads(self.page.text_content("#result") or "")
+        return result
 
     def flush(self, pendo: Any) -> None:
         """Have the agent send what it batched now, and wait until its track event is on the wire (a batch the

@@ -1,14 +1,22 @@
-"""The whole chain once: Python in Pyodide → our package → the real Pendo agent → the wire."""
+"""The whole chain once: Python in the page → our package → the real Pendo agent → the wire."""
+
+from __future__ import annotations
+
+from tests.browser.harness import PythonPage, in_page
 
 
-def test_identify_and_track_reach_pendo(py):
-    py.run("""
-from pyodide_pendo import rudderanalytics
-rudderanalytics.load("smoke-key")
-rudderanalytics.identify("user-42", {"email": "ada@example.com", "plan": "pro"})
-rudderanalytics.track("Order Completed", {"total": 42.5, "currency": "EUR"})
-await rudderanalytics.ready()
-""")
+@in_page
+async def load_identify_and_track() -> None:
+    from pyodide_pendo import rudderanalytics
+
+    rudderanalytics.load("smoke-key")
+    rudderanalytics.identify("user-42", {"email": "ada@example.com", "plan": "pro"})
+    rudderanalytics.track("Order Completed", {"total": 42.5, "currency": "EUR"})
+    await rudderanalytics.ready()
+
+
+def test_identify_and_track_reach_pendo(py: PythonPage) -> None:
+    load_identify_and_track(py)
     py.flush()
 
     visitor = py.wire.visitor()
