@@ -11,6 +11,7 @@ costs 40 to 100 more (Pyodide inspects each new proxy), so objects used on every
 """
 
 import json
+import logging
 import sys
 
 from .config import UrlParts
@@ -32,6 +33,8 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from .values import Warn
 except ImportError:
     pass
+
+logger = logging.getLogger("pyodide_pendo")
 
 AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
 AGENT_MARKER_DATASET_KEY = "pyodidePendo"  # the marker as ``script.dataset`` names it
@@ -335,6 +338,69 @@ def identity_storage(window: Any, storage: str, cookie_domain: str | None, secur
                                                                                            "localStorage"))),
                             "window.localStorage", warn)
     return MemoryStore()
+
+
+class PageConsent:
+    """The consent a consent manager left in the page, read as RudderStack's plugins read it (see
+    ``consent_management.ConsentSource``); nothing read ever raises: a throwing getter or call reads as missing."""
+
+    def __init__(self, window: Any) -> None:
+        self._window = window
+        self._catcher = throw_catcher(window)
+
+    def _get(self, target: Any, name: str) -> Any:
+        if self._catcher is not None:
+            return self._catcher.get(target, name)
+        return getattr(target, name, None)
+
+    def one_trust(self) -> tuple[str, list[str]] | None:
+        """``OnetrustActiveGroups`` (``",C0001,C0003,"``) and the ``CustomGroupId`` of each of
+        ``OneTrust.GetDomainData().Groups``; ``None`` if OneTrust is not loaded or reading it failed."""
+        window = self._window if self._catcher is None else self._catcher.window
+        try:
+            one_trust, active = self._get(window, "OneTrust"), self._get(window, "OnetrustActiveGroups")
+            if not _is_object(one_trust) or not isinstance(active, str):
+                return None
+            if self._catcher is None:
+                domain_data = one_trust.GetDomainData()
+            else:
+                domain_data = self._catcher.call(one_trust, "GetDomainData")
+            groups: Any = self._get(domain_data, "Groups") if _is_object(domain_data) else None
+            ids = []
+            for index in range(int(self._get(groups, "length") or 0) if _is_object(groups) else 0):
+                group = groups[index]
+                group_id = self._get(group, "CustomGroupId") if _is_object(group) else None
+                if isinstance(group_id, str):
+                    ids.append(group_id)
+        except Exception as error:  # the page's OneTrust threw (Pyodide's JsException; MicroPython's caught)
+            logger.warning("Reading OneTrust's consent failed: %s", error)
+            return None
+        return active, ids
+
+    def global_json(self, path: tuple[str, ...]) -> Any:
+        """The JSON value at ``window[path[0]]…``: ``None`` if a step is missing or it is not JSON."""
+        value: Any = self._window if self._catcher is None else self._catcher.window
+        try:
+            for name in path:
+                if not _is_object(value):
+                    return None
+                value = self._get(value, name)
+            if not _is_object(value):
+                return None
+            text = (self._window.JSON.stringify(value) if self._catcher is None
+                    else self._catcher.call(self._catcher.window.JSON, "stringify", value))
+            return json.loads(text) if isinstance(text, str) else None
+        except Exception as error:
+            logger.warning("Reading window.%s failed: %s", ".".join(path), error)
+            return None
+
+    def cookies(self) -> str:
+        try:
+            document = self._window.document
+            return _as_text(document.cookie if self._catcher is None else self._catcher.get(document, "cookie"))
+        except Exception as error:
+            logger.warning("Reading document.cookie for consent failed: %s", error)
+            return ""
 
 
 class BrowserAgent:

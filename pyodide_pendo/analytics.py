@@ -13,6 +13,10 @@ Decisions worth knowing:
 - With ``consent="pending"``, messages are built and held (bounded by ``queue_size``) and nothing is loaded;
   ``consent(granted=True)`` loads Pendo and sends them, ``consent(granted=False)`` discards them (filtered).
   Withdrawn after the agent was loaded, consent also stops the agent's own capture and sending.
+- RudderStack's consent management (``consent_management``) decides the same three states: at ``load()`` and
+  at every ``consent()`` call, from the visitor's consent and the destination config's categories. Unlike
+  RudderStack, which decides once when it loads its destinations, a later ``consent()`` that leaves Pendo's
+  categories out withdraws consent as ``consent(granted=False)`` does.
 - Every message ends delivered, filtered, dropped or undelivered: counted in ``stats()``, told to its
   listeners, and its callback called.
 - Callbacks, ready callbacks, listeners and hooks are user code: an exception there is logged, never lost
@@ -25,9 +29,20 @@ import sys
 
 from .calls import AliasCall, GroupCall, IdentifyCall, MessageCall, PageCall, ResetCall, SetAnonymousIdCall, TrackCall
 from .config import LoadConfig, check_agent_url
+from .consent_management import (
+    CONSENT_TRACK_EVENT,
+    PERSISTED_BEFORE_CONSENT,
+    ConsentOptions,
+    NoConsentSource,
+    PreConsentStore,
+    blocked_reason,
+    decide,
+    read_consent,
+)
 from .destination import AgentPlan, PendoDestination
 from .early_start import EarlyStart
 from .errors import PendoLoadError
+from .filters import destination_enabled
 from .identity import Identity, use_random_source
 from .mapping import PendoMapper, visitor_id
 from .messages import FixedEnvironment, MessageBuilder, iso_timestamp, now_milliseconds
@@ -40,6 +55,7 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from typing import Any, TypeAlias
 
     from .calls import Call
+    from .consent_management import ConsentData, ConsentSource
     from .destination import AgentPort, FlushSoon, Schedule
     from .identity import IdentitySnapshot
     from .messages import Environment
@@ -87,15 +103,19 @@ class Analytics:
     """One analytics client. ``pyodide_pendo.rudderanalytics`` is the default instance.
 
     Inject parts to run without a browser or to share them: ``agent`` (the Pendo agent port), ``environment``
-    (page facts for messages), ``store`` (where identity persists) and ``schedule`` (how the readiness
-    watcher runs). Left out, they come from the page at ``load()``.
+    (page facts for messages), ``store`` (where identity persists), ``schedule`` (how the readiness
+    watcher runs) and ``consent_source`` (the consent a consent manager left in the page). Left out, they come
+    from the page at ``load()`` (with an injected agent: no consent manager in the page).
     """
 
     def __init__(self, *, agent: AgentPort | None = None, environment: Environment | None = None,
-                 store: KeyValueStore | None = None, schedule: Schedule | None = None) -> None:
+                 store: KeyValueStore | None = None, schedule: Schedule | None = None,
+                 consent_source: ConsentSource | None = None) -> None:
         self._injected_agent = agent
         self._injected_environment = environment
         self._injected_store = store
+        self._consent_source: ConsentSource = consent_source or NoConsentSource()
+        self._consent_source_injected = consent_source is not None
         self._schedule = schedule
         self._outcomes = Outcomes()
         self._sanitizer = PendoSanitizer(self._warn)
@@ -108,7 +128,9 @@ class Analytics:
         self._builder: MessageBuilder | None = None
         self._destination: PendoDestination | None = None
         self._consent = "granted"
-        self._consent_chosen = False  # consent() was called: its choice wins over load(consent=…)
+        self._consent_reason = ""  # why consent is denied or pending, when it is not the visitor's plain choice
+        self._consent_before_load: ConsentOptions | None = None  # consent() before load(): it wins over load's
+        self._pre_consent_store: PreConsentStore | None = None  # RudderStack's preConsent storage, until consent
         self._pending_ready: list[Callable[[PendoLoadError | None], None]] = []
         self._agent_identity: IdentitySnapshot | None = None  # what the agent was last told
         self._warned: set[str] = set()  # the warnings given once per instance
@@ -122,8 +144,12 @@ class Analytics:
             api_key: your Pendo app's API key, or a RudderStack Pendo destination config (a dict with
                 ``apiKey`` and optionally ``eventFilteringOption``, ``whitelistedEvents``, ``blacklistedEvents``).
             **options: ``env``, ``agent_url``, ``pendo_options``, ``ready_timeout``, ``queue_size``, ``consent``,
-                ``storage``, ``cookie_domain``, ``secure_cookie``, ``integrations``, ``before_send``, ``debug``
-                (the README's options table; declared in ``pyodide_pendo.config.OPTIONS``).
+                ``storage``, ``cookie_domain``, ``secure_cookie``, ``integrations``, ``before_send``, ``debug``,
+                ``consentManagement``, ``preConsent`` (the README's options table; declared in
+                ``pyodide_pendo.config.OPTIONS``). A destination config's consent categories
+                (``consentManagement`` as a list, ``oneTrustCookieCategories``, ``ketchConsentPurposes``) decide
+                with ``consentManagement`` whether Pendo loads; set without a consent manager, Pendo is not
+                loaded, with a warning saying what to configure.
 
         Returns ``None`` at once: the agent loads in the background (``await ready()`` to wait). A second call
         is ignored with a warning.
@@ -139,6 +165,17 @@ class Analytics:
         environment, store, agent, flush_soon, early = self._parts(config)
         self._config = config
         self._early = early
+        management, pre_consent = config.consentManagement, config.preConsent
+        managed = management is not None and management.enabled
+        if pre_consent is not None and pre_consent.enabled and not managed:
+            self._warn("preConsent is ignored: it takes effect with consentManagement={'enabled': True, "
+                       "'provider': …}, as in RudderStack")
+        # RudderStack's pre-consent: consent management on, its ids not given at load, and no consent() yet.
+        held_for_consent = (pre_consent is not None and pre_consent.enabled and managed
+                            and management.data is None and self._consent_before_load is None)  # type: ignore[union-attr]
+        if held_for_consent:
+            store = self._pre_consent_store = PreConsentStore(
+                store, PERSISTED_BEFORE_CONSENT[pre_consent.strategy])  # type: ignore[union-attr]
         self._identity = Identity(IdentityStore(store, self._warn, flush_soon),
                                   early.anonymous_id if early is not None and early.started else None)
         if early is not None:
@@ -151,8 +188,17 @@ class Analytics:
         for callback in self._pending_ready:
             self._destination.on_settled(callback)
         self._pending_ready.clear()
-        if not self._consent_chosen:
-            self._consent = config.consent
+        chosen = self._consent_before_load
+        if chosen is not None:
+            self._consent, self._consent_reason = self._verdict(chosen, None)
+        elif held_for_consent or config.consent == "pending":
+            blocked = blocked_reason(management, config.destination_consent)
+            self._consent, self._consent_reason = ("denied", blocked) if blocked else ("pending", "")
+            if blocked:
+                self._warn(blocked)
+        else:
+            load_data = None if management is None else management.data
+            self._consent, self._consent_reason = self._verdict(ConsentOptions(), load_data)
         if config.debug:
             logger.setLevel(logging.DEBUG)
         if self._consent == "granted":
@@ -165,6 +211,8 @@ class Analytics:
             self._run(call, timestamp)
         for call, _ in buffered[config.queue_size:]:
             self._drop_unbuilt(call, f"more than queue_size ({config.queue_size}) calls waited for load()")
+        if chosen is not None:
+            self._consent_calls(chosen)
 
     def _parts(self, config: LoadConfig) -> tuple[Environment, KeyValueStore, AgentPort, FlushSoon | None,
                                                   EarlyStart | None]:
@@ -186,6 +234,8 @@ class Analytics:
             # resolved against the page as the early-start script resolves it
             config.agent_url = check_agent_url(config.agent_url, _browser.url_parts(config.agent_url, page))
         environment = self._injected_environment or _browser.BrowserEnvironment(page)
+        if not self._consent_source_injected:
+            self._consent_source = _browser.PageConsent(page)
         store = self._injected_store or _browser.identity_storage(page, config.storage, config.cookie_domain,
                                                                    config.secure_cookie, self._warn)
         record = _browser.early_start_record(page)
@@ -197,8 +247,8 @@ class Analytics:
         if self._consent != "denied" or self._config is None or self._destination is None \
                 or self._destination.state != "idle":
             return None
-        return PendoLoadError("consent was denied, so the Pendo agent is not loaded (consent(granted=True) loads it)",
-                              url=self._config.script_url)
+        return PendoLoadError(self._consent_reason or "consent was denied, so the Pendo agent is not loaded "
+                              "(consent(granted=True) loads it)", url=self._config.script_url)
 
     def _warn_once(self, key: str, text: str, *arguments: object) -> None:
         if key not in self._warned:
@@ -262,33 +312,101 @@ class Analytics:
         else:
             self._pending_ready.append(callback)
 
-    def consent(self, granted: bool = True) -> int:
-        """Grant or deny consent for analytics (with ``load(..., consent="pending")``, or to withdraw it).
+    def consent(self, options: Any = None, *, granted: bool | None = None) -> int:
+        """Record the visitor's consent: ``consent(granted=True)``/``consent(granted=False)``, or RudderStack's
+        ``consent({...})``.
 
         Args:
-            granted: ``True`` loads the agent if it waited for consent and sends the messages held for it;
-                ``False`` discards what waits.
+            options: ``True`` (the default): consent given; with ``consentManagement`` the provider's consent is
+                read again (as RudderStack's ``consent()`` without options) and the destination config's
+                categories decide. ``False``: consent denied, whatever the categories. A dict takes RudderStack's
+                options: ``consentManagement`` (``{"allowedConsentIds": [...], "deniedConsentIds": [...]}``, the
+                visitor's consent instead of the provider's), ``discardPreConsentEvents`` (discard what waited
+                for consent instead of sending it), ``trackConsent`` (then track "Consent Management
+                Interaction"), ``sendPageEvent`` (then send a page view) and ``integrations`` (leaving Pendo out
+                denies it).
+            granted: the short form's keyword, ``consent(granted=True)``; not with ``options``.
 
         Returns how many waiting messages were sent or discarded.
 
         Raises:
-            TypeError: ``granted`` is not a bool.
+            TypeError: ``options`` or ``granted`` is not one of those forms; the message says which key.
 
-        Called before ``load()``, the choice holds for ``load()`` too (it wins over ``load(consent=…)``).
-        Denied, every message not yet handed to the agent is discarded (``filtered``, listeners told, callbacks
-        called), and an agent already loaded stops its own capture and sending (``pendo.stopSendingEvents``);
-        granted again, it resumes (``pendo.startSendingEvents``).
+        Called before ``load()``, the last call holds for ``load()`` and wins over ``load(consent=…)``. Granted,
+        the agent loads if it waited and the held messages go to it. Denied, every message not yet handed to the
+        agent is discarded (``filtered``, listeners told, callbacks called), and an agent already loaded stops
+        its own capture and sending (``pendo.stopSendingEvents``); granted again, it resumes
+        (``pendo.startSendingEvents``). While the consent stays unknown (a provider not readable yet), messages
+        keep waiting.
         """
-        if not isinstance(granted, bool):
-            raise TypeError("granted must be True or False")
-        self._consent, self._consent_chosen = ("granted" if granted else "denied"), True
+        if granted is not None:
+            if not isinstance(granted, bool):
+                raise TypeError("granted must be True or False")
+            if options is not None:
+                raise TypeError("consent() takes options or granted=, not both")
+            options = granted
+        parsed = ConsentOptions.parse(True if options is None else options)
+        if self._config is None:
+            self._consent_before_load = parsed
+            return 0
+        state, reason = self._verdict(parsed, None)
+        count = self._change_consent(state, reason, parsed.discard)
+        self._consent_calls(parsed)
+        return count
+
+    def _verdict(self, options: ConsentOptions, load_data: ConsentData | None) -> tuple[str, str]:
+        """The consent state for Pendo (``granted``, ``pending`` or ``denied``) and why, when it is not the
+        visitor's plain choice. The visitor's consent: ``options``' ids, else ``load_data``, else the provider's."""
+        assert self._config is not None
+        management, categories = self._config.consentManagement, self._config.destination_consent
+        blocked = blocked_reason(management, categories)
+        if blocked is not None:
+            self._warn(blocked)
+            return "denied", blocked
+        if options.denied:
+            return "denied", ""
+        if options.integrations is not None and not destination_enabled(options.integrations):
+            return "denied", "the integrations given to consent() leave Pendo out, so the Pendo agent is not loaded"
+        if management is None or not management.enabled:
+            return "granted", ""
+        provider: str = management.provider  # type: ignore[assignment]
+        data = options.data if options.data is not None else load_data
+        if data is None:
+            data = read_consent(provider, self._consent_source, self._warn)
+        verdict = decide(provider, data, categories)
+        if verdict is None:
+            how = ("pass the visitor's consent with consent({'consentManagement': {'allowedConsentIds': [...]}})"
+                   if provider == "custom" else "call consent() once it is known")
+            reason = (f"the visitor's consent ({provider}) is not known and the Pendo destination config sets "
+                      f"consent categories for it, so Pendo waits: {how}")
+            self._warn(reason)
+            return "pending", reason
+        if verdict:
+            return "granted", ""
+        ids, strategy = categories.to_check(provider) or ([], "and")
+        return "denied", (f"the visitor has not allowed Pendo's consent categories under {provider} "
+                          f"({(' ' + strategy + ' ').join(ids)}), so the Pendo agent is not loaded")
+
+    def _change_consent(self, state: str, reason: str, discard_waiting: bool) -> int:
+        """Move to ``state``: what waited for consent is sent (granted), discarded (denied, or asked) or kept
+        (pending). Returns how many waiting messages were sent or discarded."""
+        self._consent, self._consent_reason = state, reason
         held, self._held = self._held, []
         destination = self._destination
-        if not granted:
+        discarded = 0
+        if discard_waiting:
+            for item, _, callback in held:
+                self._outcomes.record_filtered(item if isinstance(item, dict) else None,
+                                               "made before consent (discardPreConsentEvents)", callback)
+            discarded, held = len(held), []
+        if state == "pending":
+            self._held = held
+            return discarded
+        if state == "denied":
             for item, _, callback in held:
                 self._outcomes.record_filtered(item if isinstance(item, dict) else None, "consent denied",
                                                callback)
-            discarded = len(held)
+            discarded += len(held)
             if destination is not None:
                 discarded += destination.stop_sending("consent withdrawn")
                 refusal = self._refusal()
@@ -297,13 +415,23 @@ class Analytics:
             if discarded:
                 logger.info("consent denied: %d waiting message(s) discarded", discarded)
             return discarded
+        if self._pre_consent_store is not None:  # RudderStack's pre-consent storage ends with consent
+            self._pre_consent_store.release()
+            self._pre_consent_store = None
         if destination is not None:
             destination.start_sending()  # also after a denial that came before the agent ever started
             if destination.state == "idle":
                 self._start_agent()
         for item, snapshot, callback in held:
             self._route(item, snapshot, callback)
-        return len(held)
+        return discarded + len(held)
+
+    def _consent_calls(self, options: ConsentOptions) -> None:
+        """What ``consent()`` asked to send after it: RudderStack's consent track event, then a page view."""
+        if options.track:
+            self.track(CONSENT_TRACK_EVENT)
+        if options.page:
+            self.page()
 
     # -- the API ---------------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ browser by the page's own URL parser (WHATWG ``URL``, see ``check_agent_url``), 
 cannot read two different hosts from it.
 """
 
+from .consent_management import ConsentManagement, DestinationConsent, PreConsent
 from .filters import EventFilter
 from .values import is_mapping, to_json_value
 
@@ -49,11 +50,11 @@ def is_domain_name(text: str) -> bool:
                for label in labels)
 
 # Keys of a RudderStack destination config that we accept and do not act on (they steer RudderStack's own
-# loading and consent machinery, which this package replaces).
-IGNORED_DESTINATION_KEYS = frozenset({
-    "useNativeSDK", "useNativeSDKToSend", "connectionMode", "oneTrustCookieCategories", "ketchConsentPurposes",
-    "consentManagement",
-})
+# loading machinery, which this package replaces).
+IGNORED_DESTINATION_KEYS = frozenset({"useNativeSDK", "useNativeSDKToSend", "connectionMode"})
+# The destination config's consent categories (consent_management.DestinationConsent). ``consentManagement`` is
+# also a load option: a list is the destination's categories, a dict the load option.
+DESTINATION_CONSENT_KEYS = ("consentManagement", "oneTrustCookieCategories", "ketchConsentPurposes")
 
 
 def agent_script_url(api_key: str, env: str) -> str:
@@ -222,6 +223,10 @@ def _before_send(value: object) -> tuple[Callable[[dict[str, Any]], dict[str, An
     return tuple(hooks)
 
 
+def _optional(parse: Callable[[object], object]) -> Callable[[object], object]:
+    return lambda value: None if value is None else parse(value)
+
+
 class Option:
     """One ``load()`` option: its name, its default, the check that returns the value to use (or raises
     ``TypeError``/``ValueError`` naming the option), and the line the README's options table shows."""
@@ -267,6 +272,14 @@ OPTIONS = (
     Option("before_send", (), _before_send, "a callable (or list) taking a message and returning it, changed, "
            "or `None` to drop it"),
     Option("debug", False, _true_or_false("debug"), "turns on Pendo's debugging and our verbose log"),
+    Option("consentManagement", None, _optional(ConsentManagement.parse), "RudderStack's consent management: "
+           "`{\"enabled\": True, \"provider\": \"oneTrust\"}` (or `ketch`, `iubenda`, `custom`), optionally "
+           "with `allowedConsentIds`/`deniedConsentIds`; Pendo loads only if the consent categories of the "
+           "destination config are allowed (see \"Consent management\")"),
+    Option("preConsent", None, _optional(PreConsent.parse), "with `consentManagement`: `{\"enabled\": True}` "
+           "loads nothing until `consent()`; `storage.strategy` (`none`, `session`, `anonymousId`) says which "
+           "identity values may be stored before it; `events.delivery` (`immediate`, `buffer`) is accepted "
+           "(messages wait for consent either way)"),
 )
 _OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -288,10 +301,15 @@ class LoadConfig:
     integrations: Mapping[str, Any] | None
     before_send: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...]
     debug: bool
+    consentManagement: ConsentManagement | None  # noqa: N815 (RudderStack's load option names)
+    preConsent: PreConsent | None  # noqa: N815
+    destination_consent: DestinationConsent
 
-    def __init__(self, api_key: str, event_filter: EventFilter, values: Mapping[str, object]) -> None:
+    def __init__(self, api_key: str, event_filter: EventFilter, values: Mapping[str, object],
+                 destination_consent: DestinationConsent | None = None) -> None:
         self.api_key = api_key
         self.event_filter = event_filter
+        self.destination_consent = destination_consent or DestinationConsent()
         for option in OPTIONS:
             setattr(self, option.name, values.get(option.name, option.default))
 
@@ -310,6 +328,15 @@ class LoadConfig:
             settings["apiKey"] = api_key_or_config
         for key in IGNORED_DESTINATION_KEYS:
             settings.pop(key, None)
+        categories: dict[str, Any] = {}  # the destination's, from the config or the keywords (these win)
+        for source in ((api_key_or_config, options) if is_mapping(api_key_or_config) else (options,)):
+            for key in DESTINATION_CONSENT_KEYS:
+                value = source.get(key)  # type: ignore[attr-defined]
+                if value is not None and not (key == "consentManagement" and is_mapping(value)):
+                    categories[key] = value
+        for key in DESTINATION_CONSENT_KEYS:
+            if key in settings and not (key == "consentManagement" and is_mapping(settings[key])):
+                del settings[key]
         api_key = settings.pop("apiKey", None)
         if not is_api_key(api_key):
             raise ValueError("api_key must be your Pendo app's API key (letters, digits, '-' and '_', "
@@ -322,4 +349,4 @@ class LoadConfig:
             raise TypeError(f"load() got unknown option(s): {', '.join(sorted(unknown))}; see the README's "
                             "load() options")
         values = {name: _OPTIONS_BY_NAME[name].check(value) for name, value in settings.items()}
-        return cls(api_key, event_filter, values)
+        return cls(api_key, event_filter, values, DestinationConsent.parse(categories))

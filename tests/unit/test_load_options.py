@@ -28,7 +28,8 @@ def test_the_early_start_scripts_region_table_is_written_from_pythons() -> None:
 
 
 def test_load_config_types_every_declared_option_and_nothing_else() -> None:
-    assert set(LoadConfig.__annotations__) == {"api_key", "event_filter"} | {option.name for option in OPTIONS}
+    assert set(LoadConfig.__annotations__) == ({"api_key", "event_filter", "destination_consent"}
+                                               | {option.name for option in OPTIONS})
 
 
 def test_options_left_out_take_their_declared_defaults() -> None:
