@@ -12,6 +12,7 @@ is stored is the session, so they store it. Cases about RudderStack's machinery 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -687,3 +688,12 @@ def test_the_module_level_calls() -> None:
 def test_a_bad_sessions_option_raises_at_load(analytics: Analytics) -> None:
     with pytest.raises(ValueError, match="sessions: timeout must be milliseconds"):
         analytics.load("KEY", sessions={"timeout": "30m"})
+
+
+def test_the_readme_sessions_example_runs(analytics: Analytics, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's Sessions example, as written, with the default instance replaced by one with a test agent."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("### Sessions", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setattr(pyodide_pendo, "rudderanalytics", analytics)
+    exec(compile(code, "README.md", "exec"), {})
+    assert analytics.get_session_id() is None
