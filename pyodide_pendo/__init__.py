@@ -35,10 +35,14 @@ get_user_id = getUserId = rudderanalytics.get_user_id  # noqa: N816
 get_user_traits = getUserTraits = rudderanalytics.get_user_traits  # noqa: N816
 get_group_id = getGroupId = rudderanalytics.get_group_id  # noqa: N816
 get_group_traits = getGroupTraits = rudderanalytics.get_group_traits  # noqa: N816
+start_session = startSession = rudderanalytics.start_session  # noqa: N816
+end_session = endSession = rudderanalytics.end_session  # noqa: N816
+get_session_id = getSessionId = rudderanalytics.get_session_id  # noqa: N816
 
 __all__ = [  # AgentPort is left out: it exists only where the typing module does
-    "AgentPlan", "Analytics", "PendoLoadError", "__version__", "alias", "consent", "getAnonymousId",
-    "getGroupId", "getGroupTraits", "getUserId", "getUserTraits", "get_anonymous_id", "get_group_id",
-    "get_group_traits", "get_user_id", "get_user_traits", "group", "identify", "load", "on", "page", "ready",
-    "reset", "rudderanalytics", "setAnonymousId", "set_anonymous_id", "stats", "track",
+    "AgentPlan", "Analytics", "PendoLoadError", "__version__", "alias", "consent", "endSession", "end_session",
+    "getAnonymousId", "getGroupId", "getGroupTraits", "getSessionId", "getUserId", "getUserTraits",
+    "get_anonymous_id", "get_group_id", "get_group_traits", "get_session_id", "get_user_id", "get_user_traits",
+    "group", "identify", "load", "on", "page", "ready", "reset", "rudderanalytics", "setAnonymousId",
+    "set_anonymous_id", "startSession", "start_session", "stats", "track",
 ]

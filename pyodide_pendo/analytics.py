@@ -48,7 +48,8 @@ from .mapping import PendoMapper, visitor_id
 from .messages import FixedEnvironment, MessageBuilder, iso_timestamp, now_milliseconds
 from .outcomes import Outcomes, guarded
 from .pendo_sanitize import PendoSanitizer
-from .persistence import IdentityStore, MemoryStore
+from .persistence import SESSION_INFO, IdentityStore, MemoryStore
+from .sessions import EndSessionCall, Sessions, StartSessionCall
 
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
     from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -61,8 +62,10 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from .messages import Environment
     from .outcomes import Listener, Message
     from .persistence import KeyValueStore
+    from .sessions import SessionCall
 
-    _BufferedCall: TypeAlias = tuple[Call, str]  # (checked call, timestamp)
+    _AnyCall: TypeAlias = "Call | SessionCall"
+    _BufferedCall: TypeAlias = tuple[_AnyCall, str]  # (checked call, timestamp)
 except ImportError:
     pass
 
@@ -125,6 +128,7 @@ class Analytics:
         self._config: LoadConfig | None = None
         self._early: EarlyStart | None = None
         self._identity: Identity | None = None
+        self._sessions: Sessions | None = None
         self._builder: MessageBuilder | None = None
         self._destination: PendoDestination | None = None
         self._consent = "granted"
@@ -144,8 +148,8 @@ class Analytics:
             api_key: your Pendo app's API key, or a RudderStack Pendo destination config (a dict with
                 ``apiKey`` and optionally ``eventFilteringOption``, ``whitelistedEvents``, ``blacklistedEvents``).
             **options: ``env``, ``agent_url``, ``pendo_options``, ``ready_timeout``, ``queue_size``, ``consent``,
-                ``storage``, ``cookie_domain``, ``secure_cookie``, ``integrations``, ``before_send``, ``debug``,
-                ``consentManagement``, ``preConsent`` (the README's options table; declared in
+                ``storage``, ``cookie_domain``, ``secure_cookie``, ``integrations``, ``sessions``, ``before_send``,
+                ``debug``, ``consentManagement``, ``preConsent`` (the README's options table; declared in
                 ``pyodide_pendo.config.OPTIONS``). A destination config's consent categories
                 (``consentManagement`` as a list, ``oneTrustCookieCategories``, ``ketchConsentPurposes``) decide
                 with ``consentManagement`` whether Pendo loads; set without a consent manager, Pendo is not
@@ -176,8 +180,10 @@ class Analytics:
         if held_for_consent:
             store = self._pre_consent_store = PreConsentStore(
                 store, PERSISTED_BEFORE_CONSENT[pre_consent.strategy])  # type: ignore[union-attr]
-        self._identity = Identity(IdentityStore(store, self._warn, flush_soon),
-                                  early.anonymous_id if early is not None and early.started else None)
+        identity_store = IdentityStore(store, self._warn, flush_soon)
+        self._identity = Identity(identity_store, early.anonymous_id if early is not None and early.started else None)
+        self._sessions = Sessions(config.sessions, identity_store.sibling((SESSION_INFO,)), self._warn,
+                                  at_end_of_task=flush_soon)
         if early is not None:
             current = self._identity.current
             for warning in early.warnings(config, visitor_id(current.user_id, current.anonymous_id),
@@ -539,7 +545,8 @@ class Analytics:
         return self._submit(AliasCall.from_arguments(to, from_, options, callback, warn=self._warn))
 
     def reset(self, reset_anonymous_id: bool = False) -> None:
-        """Forget the user, the group and their traits; Pendo starts a new session with an anonymous visitor.
+        """Forget the user, the group and their traits; Pendo starts a new session with an anonymous visitor, and
+        so does RudderStack's session tracking (a new ``get_session_id()``, of the same kind: automatic or manual).
 
         Args:
             reset_anonymous_id: also make a new anonymousId (so the new visitor is another one).
@@ -580,12 +587,36 @@ class Analytics:
         """A copy of the group's traits; ``{}`` without any, or before ``load()``."""
         return dict(self._identity.refresh().group_traits) if self._identity else {}
 
+    def start_session(self, session_id: Any = None) -> None:
+        """Start a manual session: later messages carry its id until ``end_session()``; automatic tracking stops
+        until then (also across reloads).
+
+        Args:
+            session_id: the session's id, a positive ``int`` of at least 10 digits (RudderStack's rule); ``None``
+                makes one (the time in milliseconds). Another value is warned about and replaced by a new id,
+                as RudderStack does.
+        """
+        self._submit(StartSessionCall(session_id))
+
+    def end_session(self) -> None:
+        """End the session, manual or automatic: messages carry no session until the next page load, where
+        automatic tracking (if configured) starts a new one."""
+        self._submit(EndSessionCall())
+
+    def get_session_id(self) -> int | None:
+        """The id of the session going on (as stored now: another tab may have changed it); ``None`` without
+        one, once an automatic session has expired (the next message starts a new one), or before ``load()``."""
+        return self._sessions.session_id() if self._sessions else None
+
     getAnonymousId = get_anonymous_id  # noqa: N815 (RudderStack's names, for ported code)
     setAnonymousId = set_anonymous_id  # noqa: N815
     getUserId = get_user_id  # noqa: N815
     getUserTraits = get_user_traits  # noqa: N815
     getGroupId = get_group_id  # noqa: N815
     getGroupTraits = get_group_traits  # noqa: N815
+    startSession = start_session  # noqa: N815
+    endSession = end_session  # noqa: N815
+    getSessionId = get_session_id  # noqa: N815
 
     def stats(self) -> dict[str, Any]:
         """What became of the calls so far, as a dict.
@@ -624,14 +655,14 @@ class Analytics:
     def _warn(self, text: str) -> None:
         logger.warning("%s", text)
 
-    def _drop_unbuilt(self, call: Call, reason: str) -> None:
+    def _drop_unbuilt(self, call: _AnyCall, reason: str) -> None:
         """A call dropped before load() built it: there is no message, so no callback; listeners get its type."""
         self._outcomes.record_dropped_unbuilt(call.kind, reason)
         self._warn_once("preload", "%s: later such calls are dropped too, counted in stats() and told to "
                         "on('dropped') listeners (no message was built for them, so their callbacks are not called)",
                         reason)
 
-    def _submit(self, call: Call) -> Message | None:
+    def _submit(self, call: _AnyCall) -> Message | None:
         if self._builder is None:
             if len(self._buffer) >= PRELOAD_LIMIT:
                 self._drop_unbuilt(call, f"{PRELOAD_LIMIT:,} calls already wait for load()")
@@ -640,19 +671,28 @@ class Analytics:
             return None
         return self._run(call, None)
 
-    def _run(self, call: Call, timestamp: str | None) -> Message | None:
-        assert self._identity is not None and self._builder is not None
+    def _run(self, call: _AnyCall, timestamp: str | None) -> Message | None:
+        assert self._identity is not None and self._builder is not None and self._sessions is not None
         identity = self._identity
         if isinstance(call, MessageCall):
             page = self._builder.page_info()
+            user_id = identity.refresh().user_id if call.kind == "identify" else None
             snapshot, fields = call.apply(identity, page)
-            message = self._builder.build(call.kind, snapshot, call.options, fields, timestamp=timestamp, page=page)
+            if user_id is not None and snapshot.user_id != user_id:  # another user: a new session, as in RudderStack
+                self._sessions.reset()
+            message = self._builder.build(call.kind, snapshot, call.options, fields, timestamp=timestamp, page=page,
+                                          session=self._sessions.refresh())
             if "message" in self._outcomes.listened:
                 self._outcomes.notify("message", {"message": message})
             self._route(message, snapshot, call.callback)
             return message
         if isinstance(call, ResetCall):
+            self._sessions.reset()
             self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
+        elif isinstance(call, StartSessionCall):
+            self._sessions.start(call.session_id)
+        elif isinstance(call, EndSessionCall):
+            self._sessions.end()
         else:
             identity.set_anonymous_id(call.anonymous_id)
         return None

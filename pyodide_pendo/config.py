@@ -13,6 +13,7 @@ cannot read two different hosts from it.
 
 from .consent_management import ConsentManagement, DestinationConsent, PreConsent
 from .filters import EventFilter
+from .sessions import DEFAULT_SESSIONS, check_sessions_option
 from .values import is_mapping, to_json_value
 
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
@@ -269,6 +270,10 @@ OPTIONS = (
     Option("secure_cookie", False, _true_or_false("secure_cookie"), "the cookies' `Secure` attribute"),
     Option("integrations", None, _integrations, "default destinations for every event, e.g. "
            "`{\"All\": False, \"Pendo\": True}`; `None` is `{\"All\": True}`"),
+    Option("sessions", DEFAULT_SESSIONS, check_sessions_option, "RudderStack's session tracking: `autoTrack` "
+           "(messages carry `context.sessionId`, and `sessionStart` on a session's first), `timeout` (ms of "
+           "inactivity that end a session; 0 turns tracking off, under 10 s is warned about) and `cutOff` "
+           "(`{\"enabled\": True, \"duration\": ms}`: the longest a session lasts); see Sessions"),
     Option("before_send", (), _before_send, "a callable (or list) taking a message and returning it, changed, "
            "or `None` to drop it"),
     Option("debug", False, _true_or_false("debug"), "turns on Pendo's debugging and our verbose log"),
@@ -299,6 +304,7 @@ class LoadConfig:
     cookie_domain: str | None
     secure_cookie: bool
     integrations: Mapping[str, Any] | None
+    sessions: dict[str, Any]
     before_send: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...]
     debug: bool
     consentManagement: ConsentManagement | None  # noqa: N815 (RudderStack's load option names)

@@ -101,9 +101,13 @@ class MessageBuilder:
         return self._environment.page()
 
     def build(self, message_type: str, identity: IdentitySnapshot, options: CallOptions, fields: JSONObject, *,
-              timestamp: str | None = None, page: PageInfo | None = None) -> dict[str, Any]:
+              timestamp: str | None = None, page: PageInfo | None = None,
+              session: JSONObject | None = None) -> dict[str, Any]:
+        """``session``: the session's context keys (``sessions.Sessions.refresh``); options may override them."""
         page = page or self._environment.page()
         context: JSONObject = {"traits": identity.user_traits, "library": dict(LIBRARY), "page": page.as_context()}
+        if session:
+            context.update(session)
         context.update(self._device)
         if options.context:
             context = deep_merge(context, options.context)

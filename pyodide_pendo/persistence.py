@@ -36,6 +36,8 @@ GROUP_ID: Final = "rl_group_id"
 GROUP_TRAITS: Final = "rl_group_trait"
 IDENTITY_KEYS: Final = (ANONYMOUS_ID, USER_ID, USER_TRAITS, GROUP_ID, GROUP_TRAITS)
 ID_KEYS: Final = frozenset({ANONYMOUS_ID, USER_ID, GROUP_ID})  # the others hold trait objects
+# RudderStack v3's key for the session (``sessions.Sessions`` keeps it, in its own IdentityStore).
+SESSION_INFO: Final = "rl_session"
 
 # Stored text longer than this is not read (a cookie holds 4 KB; localStorage far more, and anything may
 # write there): reading it would cost the page time for no identity worth having.
@@ -204,8 +206,8 @@ class CookieStore:
         self._document = document
         self._secure = secure
         self._domain = domain if domain is not None else _detect_top_domain(document, hostname)
-        self._header: object = None  # the document.cookie text get_many last parsed, and what it held
-        self._values: dict[str, str | None] = {}
+        # Per set of keys: the document.cookie text get_many last parsed for them, and what it held.
+        self._parsed: dict[tuple[str, ...], tuple[str, dict[str, str | None]]] = {}
 
     @property
     def domain(self) -> str | None:
@@ -217,17 +219,19 @@ class CookieStore:
 
     def get_many(self, keys: tuple[str, ...]) -> dict[str, str | None]:
         """Several values from one read of ``document.cookie`` (from a worker, each read is a round trip),
-        parsed only when the header changed since the last read (it is read before every call)."""
+        parsed only when the header changed since the last read of the same keys (it is read before every
+        call, for the identity's keys and the session's)."""
         header = self._document.cookie
-        if header != self._header or keys != tuple(self._values):
+        parsed = self._parsed.get(keys)
+        if parsed is None or parsed[0] != header:
             values: dict[str, str | None] = dict.fromkeys(keys)
             for pair in header.split(";"):
                 name, _, value = pair.strip().partition("=")
                 name = uri_decode(name)
                 if name in values:
                     values[name] = uri_decode(value)  # the last of duplicate names wins, as in v3
-            self._header, self._values = header, values
-        return dict(self._values)
+            parsed = self._parsed[keys] = (header, values)
+        return dict(parsed[1])
 
     def set(self, key: str, value: str) -> None:
         self._write(key, value, COOKIE_MAX_AGE_SECONDS)
@@ -307,9 +311,9 @@ def usable_store(make: Callable[[], KeyValueStore], where: str, warn: Warn) -> K
 
 
 class IdentityStore:
-    """The five identity values in a KeyValueStore with RudderStack v3's encoding, as RudderStack reads them:
-    what is stored is the identity, re-read on each access, so tabs (and a RudderStack SDK on the page) that
-    share the storage share one identity.
+    """The five identity values (or the ``keys`` given: the session's) in a KeyValueStore with RudderStack v3's
+    encoding, as RudderStack reads them: what is stored is the identity, re-read on each access, so tabs (and a
+    RudderStack SDK on the page) that share the storage share one identity.
 
     The text each key held when last read or written is remembered, so ``changes()`` decodes only what someone
     else changed. A write that does not stick (a cookie over 4 KB that the browser drops, a cookie domain it
@@ -318,7 +322,8 @@ class IdentityStore:
     """
 
     def __init__(self, store: KeyValueStore, warn: Warn,
-                 at_end_of_task: Callable[[Callable[[], None]], object] | None = None) -> None:
+                 at_end_of_task: Callable[[Callable[[], None]], object] | None = None,
+                 keys: tuple[str, ...] = IDENTITY_KEYS) -> None:
         """``at_end_of_task(callback)``, in a page, runs ``callback`` once the running code returns to the event
         loop: the storage is then read once per task, not once per call (Chromium's ``document.cookie`` getter
         costs tens of microseconds, and no other tab's script can run inside our task). Without it (no page),
@@ -326,15 +331,23 @@ class IdentityStore:
         self._store = store
         self._warn = warn
         self._at_end_of_task = at_end_of_task
+        self._keys = keys
         self._read_in_this_task = False
-        self._known: dict[str, str | None] = dict.fromkeys(IDENTITY_KEYS)
-        self._warned_read = self._warned_write = False
+        self._known: dict[str, str | None] = dict.fromkeys(keys)
+        self._warned: set[str] = set()  # "read", "write": warned once per page, shared with siblings
+
+    def sibling(self, keys: tuple[str, ...]) -> "IdentityStore":
+        """A store for other ``keys`` in the same storage (the session's), with its own record of what changed
+        and the warnings shared: a storage that fails is warned about once, whatever it fails to keep."""
+        sibling = IdentityStore(self._store, self._warn, self._at_end_of_task, keys)
+        sibling._warned = self._warned
+        return sibling
 
     def read_all(self) -> dict[str, JSONValue | None]:
         """Every identity value as stored now; an unreadable one is reported and ``None``, never raised."""
-        self._known = dict.fromkeys(IDENTITY_KEYS, "")  # nothing known yet: everything counts as changed
+        self._known = dict.fromkeys(self._keys, "")  # nothing known yet: everything counts as changed
         self._read_in_this_task = False
-        values: dict[str, JSONValue | None] = dict.fromkeys(IDENTITY_KEYS)
+        values: dict[str, JSONValue | None] = dict.fromkeys(self._keys)
         values.update(self.changes())
         return values
 
@@ -366,11 +379,11 @@ class IdentityStore:
         get_many = getattr(self._store, "get_many", None)  # one read for all keys, where the store has it
         try:
             if get_many is not None:
-                return {key: text or None for key, text in get_many(IDENTITY_KEYS).items()}
-            return {key: self._store.get(key) or None for key in IDENTITY_KEYS}
+                return {key: text or None for key, text in get_many(self._keys).items()}
+            return {key: self._store.get(key) or None for key in self._keys}
         except Exception as error:  # a browser storage can throw anything (SecurityError, a JS exception)
-            if not self._warned_read:
-                self._warned_read = True
+            if "read" not in self._warned:
+                self._warned.add("read")
                 self._warn(f"Could not read the identity from storage (it is kept in memory): {error}")
             return None
 
@@ -387,7 +400,7 @@ class IdentityStore:
             if key not in ID_KEYS:
                 if type(value) is dict:
                     return value
-                problem = "it is not an object of traits"
+                problem = "it is not an object" + ("" if key == SESSION_INFO else " of traits")
             elif type(value) is int:  # ids are stored as strings; an integer reads as its decimal text
                 return str(value)
             elif type(value) is str and value:
@@ -426,8 +439,8 @@ class IdentityStore:
                 self._known[key] = self._store.get(key) or None
             except Exception:
                 self._known[key] = None
-        if not self._warned_write:
-            self._warned_write = True
+        if "write" not in self._warned:
+            self._warned.add("write")
             sizes = ", ".join(f"{key} ({len(wanted[key] or ''):,} characters)" for key in lost)
             why = ": " + failure if failure else ""  # outside the f-string: MicroPython reads its ':' as a format
             self._warn(f"The browser did not keep {sizes} in storage{why} (a cookie "

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.browser.harness import PythonPage, watch_console
+from tests.browser.harness import PythonPage, in_page, watch_console
 
 KNOWN_ANONYMOUS_ID = "f0e1d2c3-b4a5-4968-8778-695a4b3c2d1e"
 
@@ -124,6 +124,42 @@ rudderanalytics.reset()
     read = rudderstack_reads_cookies(py, ["rl_user_id", "rl_trait", "rl_anonymous_id"])
     assert read["rl_user_id"] is None and read["rl_trait"] is None
     assert read["rl_anonymous_id"] == py.run("rudderanalytics.get_anonymous_id()")
+
+
+@in_page
+def load_and_track(event: str) -> list:
+    from pyodide_pendo import rudderanalytics
+
+    rudderanalytics.load("session-key")
+    return [rudderanalytics.track(event)["context"], rudderanalytics.get_session_id()]
+
+
+@in_page
+def track_again(event: str) -> list:
+    from pyodide_pendo import rudderanalytics
+
+    return [rudderanalytics.track(event)["context"], rudderanalytics.get_session_id()]
+
+
+def test_the_session_is_stored_as_rudderstack_reads_it_and_survives_a_reload(py: PythonPage) -> None:
+    first, session_id = load_and_track(py, "First")
+    assert first["sessionId"] == session_id and first["sessionStart"] is True
+    second, _ = track_again(py, "Second")
+    assert second["sessionId"] == session_id and "sessionStart" not in second
+
+    stored = rudderstack_reads_cookies(py, ["rl_session"])["rl_session"]
+    assert stored == {"autoTrack": True, "timeout": 1800000, "id": session_id, "sessionStart": False,
+                      "expiresAt": stored["expiresAt"]}
+    assert session_id + 1800000 <= stored["expiresAt"] < session_id + 1800000 + 120000
+
+    py.reload()
+    after_reload, _ = load_and_track(py, "After Reload")
+    assert after_reload["sessionId"] == session_id and "sessionStart" not in after_reload
+
+    # A RudderStack SDK on the site starts a manual session: the next call here is in it.
+    rudderstack_writes_cookies(py, {"rl_session": {"manualTrack": True, "id": 1234567890123, "sessionStart": False}})
+    in_theirs, now_id = track_again(py, "In Their Session")
+    assert (in_theirs["sessionId"], now_id) == (1234567890123, 1234567890123) and "sessionStart" not in in_theirs
 
 
 def test_local_storage_and_memory_options(py):
