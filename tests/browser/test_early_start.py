@@ -17,24 +17,20 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route
 
-from tests.browser.harness import (RESULT_TIMEOUT_MS, TEST_PAGES, Gate, PythonPage, PyScriptPage, watch_console,
-                                   assert_pendo_received_the_apps_calls)
+from devtools.browser import PendoEdge
+from tests.browser.harness import (
+    RESULT_TIMEOUT_MS,
+    TEST_PAGES,
+    Gate,
+    PyScriptPage,
+    PythonPage,
+    assert_pendo_received_the_apps_calls,
+    in_page,
+    watch_console,
+)
 
 KEY = "early-key"
 KNOWN_ANONYMOUS_ID = "f0e1d2c3-b4a5-4968-8778-695a4b3c2d1e"
-# What a page's Python does first: note when it started, and keep the package's warnings for the test.
-PYTHON_STARTS = """
-import js, logging
-js.performance.mark("python-started")  # read by run_python (MicroPython turns a whole Date.now() into a wrong int)
-warnings = []
-class KeepWarnings(logging.Handler):
-    def emit(self, record):
-        warnings.append(self.format(record))
-keep_warnings = KeepWarnings()
-keep_warnings.setFormatter(logging.Formatter("%(message)s"))  # MicroPython's handlers have none by default
-logging.getLogger("pyodide_pendo").addHandler(keep_warnings)
-from pyodide_pendo import rudderanalytics
-"""
 
 
 def rudderstack_left(page: Page, origin: str, values: dict[str, Any], storage: str = "cookie") -> None:
@@ -60,11 +56,13 @@ def rudderstack_left(page: Page, origin: str, values: dict[str, Any], storage: s
 
 def decoded_cookies(page: Page) -> dict[str, Any]:
     """The ``rl_*`` cookies as RudderStack's own code decodes them."""
-    return page.evaluate("""async () => {
+    decoded: dict[str, Any] = page.evaluate("""async () => {
         const rudderstack = await import("/test/rudderstack-cookies.mjs");
-        const names = document.cookie.split(";").map((pair) => pair.trim().split("=")[0]).filter((n) => n.startsWith("rl_"));
+        const names = document.cookie.split(";").map((pair) => pair.trim().split("=")[0])
+            .filter((name) => name.startsWith("rl_"));
         return Object.fromEntries(names.map((name) => [name, rudderstack.getDecryptedCookieBrowser(name)]));
     }""")
+    return decoded
 
 
 @pytest.fixture
@@ -84,7 +82,8 @@ def open_early(page: Page, pendo: Any, origin: str, interpreter: str) -> Iterato
     def open_(**attributes: str) -> PythonPage:
         attributes = {"api_key": KEY, **attributes}
         tag = " ".join(f'data-{name.replace("_", "-")}="{html.escape(value)}"' for name, value in attributes.items())
-        served["page"] = template.replace("<head>", f'<head>\n  <script src="../pyodide-pendo-early.js" {tag}></script>', 1)
+        early_start = f'<script src="../pyodide-pendo-early.js" {tag}></script>'
+        served["page"] = template.replace("<head>", f"<head>\n  {early_start}", 1)
         python = PythonPage(page, pendo.wire, console, interpreter)
         python.open(f"{origin}/test/early-start.html")
         return python
@@ -98,15 +97,6 @@ def visitors_seen(pendo: Any) -> set[str]:
     seen |= {request.payload["visitorId"] for request in pendo.wire.requests
              if request.endpoint == "guide.json" and isinstance(request.payload, dict)}
     return seen
-
-
-def run_python(py: PythonPage, code: str) -> dict[str, Any]:
-    """``py.run(code)`` for code that starts with ``PYTHON_STARTS``, with ``python_started_at``: when its first
-    line ran, in ``Date.now()`` milliseconds (the page's clock, as the agent's ``browser_time``)."""
-    started: dict[str, Any] = py.run(code)
-    started["python_started_at"] = py.page.evaluate(
-        "performance.timeOrigin + performance.getEntriesByName('python-started')[0].startTime")
-    return started
 
 
 def identify_events_after_python_started(pendo: Any, started: dict[str, Any]) -> list[dict[str, Any]]:
@@ -127,21 +117,68 @@ def assert_pendo_started_before_python(pendo: Any, started: dict[str, Any], visi
     assert len(pendo.agent_requests) == 1
 
 
-RUN_APP = PYTHON_STARTS + """
-rudderanalytics.load("early-key")
-rudderanalytics.track("Report Exported", {"format": "csv"})
-await rudderanalytics.ready()
-{"warnings": warnings, "anonymous_id": rudderanalytics.get_anonymous_id(),
- "user_id": rudderanalytics.get_user_id(), "stats": rudderanalytics.stats()}
-"""
+# A page global that python_starts sets and later in-page functions read (declared here for mypy).
+kept_warnings: list[str]
 
 
-def test_a_returning_user_with_an_account_is_pendos_first_and_only_visitor(page, origin, open_early, pendo):
+@in_page
+def python_starts() -> None:
+    """What a page's Python does first: note when it started, and keep the package's warnings for the test."""
+    import logging
+
+    import js
+
+    global kept_warnings
+    js.performance.mark("python-started")  # read by run_the_app (MicroPython turns a whole Date.now() into a wrong int)
+    kept_warnings = []
+
+    class KeepWarnings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept_warnings.append(self.format(record))
+
+    keep_warnings = KeepWarnings()
+    keep_warnings.setFormatter(logging.Formatter("%(message)s"))  # MicroPython's handlers have none by default
+    logging.getLogger("pyodide_pendo").addHandler(keep_warnings)
+
+
+@in_page
+async def the_apps_calls(**load_options: str) -> dict[str, Any]:
+    """Load (with ``load_options``), track, wait for the agent; then what Python has: the package's warnings
+    since ``python_starts``, the identity, the stats."""
+    from pyodide_pendo import rudderanalytics
+
+    global kept_warnings
+    rudderanalytics.load("early-key", **load_options)
+    rudderanalytics.track("Report Exported", {"format": "csv"})
+    await rudderanalytics.ready()
+    return {"warnings": kept_warnings, "anonymous_id": rudderanalytics.get_anonymous_id(),
+            "user_id": rudderanalytics.get_user_id(), "stats": rudderanalytics.stats()}
+
+
+def marked_at(page: Page, mark: str) -> float:
+    """When Python set the performance mark ``mark``, in ``Date.now()`` milliseconds (the page's clock, as the
+    agent's ``browser_time``)."""
+    at: float = page.evaluate("(mark) => performance.timeOrigin + performance.getEntriesByName(mark)[0].startTime",
+                              mark)
+    return at
+
+
+def run_the_app(py: PythonPage, **load_options: str) -> dict[str, Any]:
+    """``python_starts``, then ``the_apps_calls``: what they reported, with ``python_started_at`` (when Python's
+    first line ran)."""
+    python_starts(py)
+    started = the_apps_calls(py, **load_options)
+    started["python_started_at"] = marked_at(py.page, "python-started")
+    return started
+
+
+def test_a_returning_user_with_an_account_is_pendos_first_and_only_visitor(
+        page: Page, origin: str, open_early: Callable[..., PythonPage], pendo: PendoEdge) -> None:
     rudderstack_left(page, origin, {"rl_anonymous_id": KNOWN_ANONYMOUS_ID, "rl_user_id": "user-7",
                                     "rl_trait": {"email": "grace@example.com", "plan": "team"},
                                     "rl_group_id": "acme", "rl_group_trait": {"name": "Acme"}})
     py = open_early()
-    started = run_python(py, RUN_APP)
+    started = run_the_app(py)
     py.wait_until(lambda: py.wire.visitor().get("email") and py.wire.track_events(), "metadata and the track")
 
     assert_pendo_started_before_python(pendo, started, "user-7", "acme")
@@ -153,10 +190,12 @@ def test_a_returning_user_with_an_account_is_pendos_first_and_only_visitor(page,
     assert started["stats"]["sent"] == 1
 
 
-def test_a_returning_anonymous_visitor_keeps_its_pendo_visitor(page, origin, open_early, pendo):
+def test_a_returning_anonymous_visitor_keeps_its_pendo_visitor(page: Page, origin: str,
+                                                               open_early: Callable[..., PythonPage],
+                                                               pendo: PendoEdge) -> None:
     rudderstack_left(page, origin, {"rl_anonymous_id": KNOWN_ANONYMOUS_ID})
     py = open_early()
-    started = run_python(py, RUN_APP)
+    started = run_the_app(py)
     py.wait_until(py.wire.track_events, "the track")
 
     assert started["anonymous_id"] == KNOWN_ANONYMOUS_ID
@@ -165,11 +204,13 @@ def test_a_returning_anonymous_visitor_keeps_its_pendo_visitor(page, origin, ope
     assert started["warnings"] == []
 
 
-def test_a_new_visitor_gets_one_anonymous_id_that_python_adopts(page, origin, open_early, pendo):
+def test_a_new_visitor_gets_one_anonymous_id_that_python_adopts(page: Page, origin: str,
+                                                                open_early: Callable[..., PythonPage],
+                                                                pendo: PendoEdge) -> None:
     page.goto(f"{origin}/demo.css")
     py = open_early()
     stored_by_the_script = decoded_cookies(page)
-    started = run_python(py, RUN_APP)
+    started = run_the_app(py)
     py.wait_until(py.wire.track_events, "the track")
 
     anonymous_id = started["anonymous_id"]
@@ -179,11 +220,13 @@ def test_a_new_visitor_gets_one_anonymous_id_that_python_adopts(page, origin, op
     assert started["warnings"] == []
 
 
-def test_local_storage_is_read_when_both_sides_are_told_to_use_it(page, origin, open_early, pendo):
+def test_local_storage_is_read_when_both_sides_are_told_to_use_it(page: Page, origin: str,
+                                                                  open_early: Callable[..., PythonPage],
+                                                                  pendo: PendoEdge) -> None:
     rudderstack_left(page, origin, {"rl_anonymous_id": KNOWN_ANONYMOUS_ID, "rl_user_id": "user-ls"},
                      storage="local_storage")
     py = open_early(storage="local_storage")
-    started = run_python(py, RUN_APP.replace('load("early-key")', 'load("early-key", storage="local_storage")'))
+    started = run_the_app(py, storage="local_storage")
     py.wait_until(py.wire.track_events, "the track")
 
     assert_pendo_started_before_python(pendo, started, "user-ls", None)
@@ -192,12 +235,12 @@ def test_local_storage_is_read_when_both_sides_are_told_to_use_it(page, origin, 
     assert decoded_cookies(page) == {}  # nothing went to cookies
 
 
-def test_a_storage_option_given_only_to_load_makes_pythons_identity_win_with_a_warning(page, origin, open_early,
-                                                                                      pendo):
+def test_a_storage_option_given_only_to_load_makes_pythons_identity_win_with_a_warning(
+        page: Page, origin: str, open_early: Callable[..., PythonPage], pendo: PendoEdge) -> None:
     rudderstack_left(page, origin, {"rl_user_id": "cookie-user"})
     rudderstack_left(page, origin, {"rl_user_id": "storage-user"}, storage="local_storage")
     py = open_early()  # no data-storage: the script reads the cookie
-    started = run_python(py, RUN_APP.replace('load("early-key")', 'load("early-key", storage="local_storage")'))
+    started = run_the_app(py, storage="local_storage")
     py.wait_until(py.wire.track_events, "the track")
 
     assert any('data-storage' in warning and 'set data-storage="local_storage"' in warning
@@ -209,25 +252,44 @@ def test_a_storage_option_given_only_to_load_makes_pythons_identity_win_with_a_w
     assert len(pendo.wire.events("load")) == 1
 
 
-def test_consent_pending_fetches_and_sends_nothing_until_consent(page, origin, open_early, pendo):
+@in_page
+def load_with_consent_pending_and_track() -> list[str]:
+    """The package's warnings since ``python_starts``."""
+    from pyodide_pendo import rudderanalytics
+
+    global kept_warnings
+    rudderanalytics.load("early-key", consent="pending")
+    rudderanalytics.track("Before Consent")
+    return kept_warnings
+
+
+@in_page
+async def give_consent() -> None:
+    """Consent, noted as the performance mark ``consent-given``, then wait for the agent."""
+    import js
+
+    from pyodide_pendo import rudderanalytics
+
+    js.performance.mark("consent-given")
+    rudderanalytics.consent(True)
+    await rudderanalytics.ready()
+
+
+def test_consent_pending_fetches_and_sends_nothing_until_consent(page: Page, origin: str,
+                                                                 open_early: Callable[..., PythonPage],
+                                                                 pendo: PendoEdge) -> None:
     rudderstack_left(page, origin, {"rl_anonymous_id": KNOWN_ANONYMOUS_ID, "rl_user_id": "user-c"})
     py = open_early(consent="pending")
-    started = run_python(py, PYTHON_STARTS + """
-rudderanalytics.load("early-key", consent="pending")
-rudderanalytics.track("Before Consent")
-{"warnings": warnings}
-""")
+    python_starts(py)
+    warnings = load_with_consent_pending_and_track(py)
     assert py.page.evaluate("() => window.pendo === undefined && window.pyodidePendoEarlyStart.state")\
         == "consent pending"
     assert pendo.agent_requests == [] and pendo.wire.requests == []
-    assert started["warnings"] == []
+    assert warnings == []
 
-    consent_at = py.run("""
-consent_at = js.Date.now()
-rudderanalytics.consent(True)
-await rudderanalytics.ready()
-consent_at
-""")
+    give_consent(py)
+    # The mark, not Python's js.Date.now(): MicroPython turns a whole Date.now() into a wrong int.
+    consent_at = marked_at(py.page, "consent-given")
     py.wait_until(py.wire.track_events, "the track held for consent")
 
     assert visitors_seen(pendo) == {"user-c"}
@@ -240,11 +302,12 @@ consent_at
     ("raw:RS_ENC_v3_eyJub3QganNvbg", "not JSON text"),  # base64 of '{"not json'
     ("raw:RudderEncrypt:U2FsdGVkX1+abcdefghijklmnopqrstuv", "AES-encrypted by RudderStack's v1.1 SDK"),
 ])
-def test_an_unreadable_stored_anonymous_id_is_ignored_alike_by_both_sides(page, origin, open_early, pendo,
-                                                                          stored, why):
+def test_an_unreadable_stored_anonymous_id_is_ignored_alike_by_both_sides(
+        page: Page, origin: str, open_early: Callable[..., PythonPage], pendo: PendoEdge, stored: str,
+        why: str) -> None:
     rudderstack_left(page, origin, {"rl_anonymous_id": stored})
     py = open_early()
-    started = run_python(py, RUN_APP)
+    started = run_the_app(py)
     py.wait_until(py.wire.track_events, "the track")
 
     assert_pendo_started_before_python(pendo, started, "_PENDO_T_" + started["anonymous_id"], None)
@@ -256,14 +319,15 @@ def test_an_unreadable_stored_anonymous_id_is_ignored_alike_by_both_sides(page, 
     ({"storage": "disk"}, "data-storage must be one of cookie, local_storage, memory"),
     ({"agent_url": "http://evil.example/pendo.js"}, "data-agent-url must be https"),
 ])
-def test_a_malformed_attribute_is_named_in_the_console_and_load_starts_pendo_itself(page, origin, open_early,
-                                                                                    pendo, attributes, problem):
+def test_a_malformed_attribute_is_named_in_the_console_and_load_starts_pendo_itself(
+        page: Page, origin: str, open_early: Callable[..., PythonPage], pendo: PendoEdge, attributes: dict[str, str],
+        problem: str) -> None:
     rudderstack_left(page, origin, {"rl_user_id": "user-m"})
     py = open_early(**attributes)
     assert any(line.startswith("error: pyodide-pendo-early.js: " + problem) for line in py.console), py.console
     assert pendo.agent_requests == []  # the script started nothing
 
-    started = run_python(py, RUN_APP)
+    started = run_the_app(py)
     py.wait_until(py.wire.track_events, "the track")
 
     assert any(problem in warning and "load() starts it instead" in warning for warning in started["warnings"])
@@ -271,10 +335,12 @@ def test_a_malformed_attribute_is_named_in_the_console_and_load_starts_pendo_its
     assert started["stats"]["sent"] == 1
 
 
-def test_memory_storage_python_adopts_the_id_the_script_gave_pendo(page, origin, open_early, pendo):
+def test_memory_storage_python_adopts_the_id_the_script_gave_pendo(page: Page, origin: str,
+                                                                   open_early: Callable[..., PythonPage],
+                                                                   pendo: PendoEdge) -> None:
     page.goto(f"{origin}/demo.css")
     py = open_early(storage="memory")
-    started = run_python(py, RUN_APP.replace('load("early-key")', 'load("early-key", storage="memory")'))
+    started = run_the_app(py, storage="memory")
     py.wait_until(py.wire.track_events, "the track")
 
     assert_pendo_started_before_python(pendo, started, "_PENDO_T_" + started["anonymous_id"], None)
@@ -282,7 +348,8 @@ def test_memory_storage_python_adopts_the_id_the_script_gave_pendo(page, origin,
     assert started["warnings"] == []
 
 
-def test_the_agent_keeps_running_with_the_stored_visitor_when_python_never_starts(page, origin, pendo):
+def test_the_agent_keeps_running_with_the_stored_visitor_when_python_never_starts(
+        page: Page, origin: str, pendo: PendoEdge) -> None:
     rudderstack_left(page, origin, {"rl_user_id": "user-x", "rl_group_id": "acme"})
     page.route("**/wheels/*.whl", lambda route: route.fulfill(status=404, body=""))  # Python never gets the package
     page.goto(f"{origin}/test/pyscript-early-start.html", wait_until="commit")
@@ -299,7 +366,8 @@ def test_the_agent_keeps_running_with_the_stored_visitor_when_python_never_start
     assert {event["account_id"] for event in events} == {"acme"}
 
 
-def test_the_record_names_every_option_load_compares(page, origin, open_early):
+def test_the_record_names_every_option_load_compares(page: Page, origin: str,
+                                                     open_early: Callable[..., PythonPage]) -> None:
     """The script records its options under load()'s names; Python compares exactly those."""
     from pyodide_pendo.early_start import MIRRORED_OPTIONS
 
@@ -310,8 +378,10 @@ def test_the_record_names_every_option_load_compares(page, origin, open_early):
 
 
 def agent_scripts(page: Page) -> list[dict[str, str | None]]:
-    return page.evaluate("""() => [...document.scripts].filter((s) => s.src.includes('/agent/static/'))
+    scripts: list[dict[str, str | None]] = page.evaluate(
+        """() => [...document.scripts].filter((s) => s.src.includes('/agent/static/'))
         .map((s) => ({src: s.src, mark: s.getAttribute('data-pyodide-pendo')}))""")
+    return scripts
 
 
 def assert_the_early_agent_was_adopted(opened: PyScriptPage, pendo: Any) -> None:
@@ -329,7 +399,8 @@ def assert_the_early_agent_was_adopted(opened: PyScriptPage, pendo: Any) -> None
     assert len(pendo.wire.events("load")) == 1
 
 
-def test_early_start_the_agent_loads_first_and_python_adopts_it(page, open_page, pendo):
+def test_early_start_the_agent_loads_first_and_python_adopts_it(page: Page, open_page: Callable[..., PyScriptPage],
+                                                                pendo: PendoEdge) -> None:
     wheel = Gate(page, "**/wheels/*.whl")  # Python cannot start until the agent is there
     opened = open_page("pyscript-early-start.html")
     page.wait_for_function("() => typeof window.pendo?.isReady === 'function'", timeout=RESULT_TIMEOUT_MS)
@@ -338,7 +409,8 @@ def test_early_start_the_agent_loads_first_and_python_adopts_it(page, open_page,
     assert_the_early_agent_was_adopted(opened, pendo)
 
 
-def test_early_start_python_loads_first_and_the_agent_replays_its_queue(page, open_page, pendo):
+def test_early_start_python_loads_first_and_the_agent_replays_its_queue(
+        page: Page, open_page: Callable[..., PyScriptPage], pendo: PendoEdge) -> None:
     agent = Gate(page, "https://cdn.pendo.io/agent/static/**")
     opened = open_page("pyscript-early-start.html")
     page.wait_for_function("() => window.loadReturnedAt !== undefined", timeout=RESULT_TIMEOUT_MS)
@@ -348,7 +420,8 @@ def test_early_start_python_loads_first_and_the_agent_replays_its_queue(page, op
     assert_the_early_agent_was_adopted(opened, pendo)
 
 
-def test_early_start_an_agent_that_failed_before_python_started_is_reported_at_once(page, open_page, pendo):
+def test_early_start_an_agent_that_failed_before_python_started_is_reported_at_once(
+        page: Page, open_page: Callable[..., PyScriptPage], pendo: PendoEdge) -> None:
     pendo.agent = "404"
     wheel = Gate(page, "**/wheels/*.whl")
     opened = open_page("pyscript-early-start.html")
@@ -365,7 +438,7 @@ def test_early_start_an_agent_that_failed_before_python_started_is_reported_at_o
 
 @pytest.mark.parametrize("page_name", ["pyscript-early-start.html", "worker-early-start.html"])
 def test_early_start_on_the_main_thread_and_in_a_worker_a_returning_user_is_pendos_only_visitor(
-        page, origin, open_page, pendo, page_name):
+        page: Page, origin: str, open_page: Callable[..., PyScriptPage], pendo: PendoEdge, page_name: str) -> None:
     rudderstack_left(page, origin, {"rl_user_id": "user-7", "rl_group_id": "acme"})
     opened = open_page(page_name)
     result = opened.result()

@@ -29,17 +29,30 @@ from playwright.sync_api import Page
 from devtools.browser import PendoEdge
 from devtools.server import SiteServer
 from devtools.site import Site
-from tests.browser.harness import PythonPage, PyScriptPage, assert_pendo_received_the_apps_calls
+from tests.browser.harness import PyScriptPage, PythonPage, assert_pendo_received_the_apps_calls, in_page
 
 MICROPYTHON = "micropython"  # the pinned port, build/site/micropython (not a versions/ folder)
-THE_APPS_CALLS = """
-from pyodide_pendo import rudderanalytics
-rudderanalytics.load("runtime-key")
-rudderanalytics.identify("user-7", {"email": "grace@example.com", "plan": "team"})
-rudderanalytics.group("acme", {"name": "Acme", "employees": 120})
-rudderanalytics.track("Report Exported", {"format": "csv", "rows": 1200})
-await rudderanalytics.ready()
-"""
+
+
+@in_page
+async def the_apps_calls() -> None:
+    """What ``pages/pyscript_app.py`` does with the package."""
+    from pyodide_pendo import rudderanalytics
+
+    rudderanalytics.load("runtime-key")
+    rudderanalytics.identify("user-7", {"email": "grace@example.com", "plan": "team"})
+    rudderanalytics.group("acme", {"name": "Acme", "employees": 120})
+    rudderanalytics.track("Report Exported", {"format": "csv", "rows": 1200})
+    await rudderanalytics.ready()
+
+
+@in_page
+async def install_by_name(index_url: str) -> None:
+    """``micropip.install("pyodide-pendo")`` from the package index at ``index_url``."""
+    import micropip  # type: ignore[import-not-found]  # Pyodide's installer, in the page only
+
+    micropip.set_index_urls([index_url])
+    await micropip.install("pyodide-pendo")
 
 
 def pyscript_page(site: Site, pyscript: str, interpreter: str, tag_async: bool) -> str:
@@ -154,11 +167,12 @@ def open_pyodide(page: Page, pendo: PendoEdge, origin: str, folder: str,
     pytest.param("pyodide-0.25", id="oldest: pyodide-0.25"),
     pytest.param("pyodide", id="newest: pyodide"),
 ])
-def test_a_pyodide_page_delivers_the_apps_calls_to_pendo(page, pendo, origin, site, pyodide):
+def test_a_pyodide_page_delivers_the_apps_calls_to_pendo(page: Page, pendo: PendoEdge, origin: str,
+                                                         site: tuple[Site, str], pyodide: str) -> None:
     runtime = site[0].runtimes[pyodide]
     py = open_pyodide(page, pendo, origin, runtime.folder)
 
-    py.run(THE_APPS_CALLS)
+    the_apps_calls(py)
     wait_for_the_apps_calls(page, pendo)
 
     assert page.evaluate("pyodide.version") == runtime.version
@@ -180,8 +194,9 @@ def open_pyscript(page: Page, origin: str, pyscript: str, interpreter: str, tag_
     pytest.param("pyscript-core-0.5", MICROPYTHON, False, id="pyscript-core-0.5 with micropython"),
     pytest.param("pyscript-core-0.6", MICROPYTHON, False, id="pyscript-core-0.6 with micropython"),
 ])
-def test_a_pyscript_release_delivers_the_apps_calls_to_pendo(page, pendo, origin, site, pyscript, interpreter,
-                                                             tag_async):
+def test_a_pyscript_release_delivers_the_apps_calls_to_pendo(page: Page, pendo: PendoEdge, origin: str,
+                                                             site: tuple[Site, str], pyscript: str, interpreter: str,
+                                                             tag_async: bool) -> None:
     built = site[0]
     paths = served_paths(page)
     opened = open_pyscript(page, origin, pyscript, interpreter, tag_async)
@@ -196,16 +211,14 @@ def test_a_pyscript_release_delivers_the_apps_calls_to_pendo(page, pendo, origin
     assert not folders(paths) & {"pyscript", "pyodide"} - {built.runtimes[pyscript].folder, interpreter_folder}
 
 
-def test_micropip_installs_pyodide_pendo_by_name_from_a_package_index(page, pendo, origin, site, package_index):
+def test_micropip_installs_pyodide_pendo_by_name_from_a_package_index(page: Page, pendo: PendoEdge, origin: str,
+                                                                     site: tuple[Site, str],
+                                                                     package_index: PackageIndex) -> None:
     paths = served_paths(page)
     py = open_pyodide(page, pendo, origin, site[0].runtimes["pyodide"].folder, install_wheel=False)
 
-    py.run(f"""
-import micropip
-micropip.set_index_urls(["{origin}/simple"])
-await micropip.install("pyodide-pendo")
-""")
-    py.run(THE_APPS_CALLS)
+    install_by_name(py, f"{origin}/simple")
+    the_apps_calls(py)
     wait_for_the_apps_calls(page, pendo)
 
     assert package_index.asked == ["/simple/pyodide-pendo/"]
