@@ -153,14 +153,18 @@ def load_and_track(event: str) -> list[Any]:
     from pyodide_pendo import rudderanalytics
 
     rudderanalytics.load("session-key")
-    return [rudderanalytics.track(event)["context"], rudderanalytics.get_session_id()]
+    message = rudderanalytics.track(event)
+    assert message is not None
+    return [message["context"], rudderanalytics.get_session_id()]
 
 
 @in_page
 def track_again(event: str) -> list[Any]:
     from pyodide_pendo import rudderanalytics
 
-    return [rudderanalytics.track(event)["context"], rudderanalytics.get_session_id()]
+    message = rudderanalytics.track(event)
+    assert message is not None
+    return [message["context"], rudderanalytics.get_session_id()]
 
 
 def test_the_session_is_stored_as_rudderstack_reads_it_and_survives_a_reload(py: PythonPage) -> None:
