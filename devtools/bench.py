@@ -292,7 +292,7 @@ def profile_cpu(cdp: CDPSession, page: Page, batch: int, batches: int, gaps: dic
         frames = {node["id"]: node["callFrame"] for node in profile["nodes"]}
         per_category: dict[str, float] = {}
         # timeDeltas[i] is the gap before sample i, so sample i's own time is the gap after it.
-        for sample, gap in zip(profile["samples"], profile["timeDeltas"][1:]):
+        for sample, gap in zip(profile["samples"], profile["timeDeltas"][1:], strict=False):
             category = _cpu_category(frames[sample])
             if category is not None:
                 per_category[category] = per_category.get(category, 0.0) + gap / (batch * batches)

@@ -21,7 +21,7 @@ _fixtures: dict[str, Any] = {}
 
 async def start(fixtures_json: str) -> str:
     """Import the package, ``load()`` it and await readiness, timing each step; returns the figures as JSON."""
-    import js  # type: ignore[import-not-found]
+    import js
 
     _fixtures.update(json.loads(fixtures_json))
     js.bench.watchAgentReady()

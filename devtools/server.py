@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -57,8 +58,8 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         host = self.headers.get("Host", "")
         if HOST_HEADER.fullmatch(host):
             return f"http://{host}"
-        listening, port = self.server.server_address[:2]
-        return f"http://{listening!s}:{port}"
+        address = cast("tuple[str, int]", self.server.server_address)  # an AF_INET server
+        return f"http://{address[0]}:{address[1]}"
 
     def _dispatch(self, method: str) -> bool:
         path, _, query = self.path.partition("?")

@@ -9,6 +9,11 @@ from pyscript import document, window
 
 from pyodide_pendo import rudderanalytics
 
+try:  # for the annotation only: MicroPython has no typing module
+    from typing import Callable
+except ImportError:
+    pass
+
 CALLS = 2000
 REPEATS = 5
 PROPERTIES = {"order_id": "ord-1042", "total": 42.5, "currency": "EUR", "items": 3, "first_order": True}
@@ -23,12 +28,13 @@ def identify() -> None:
     rudderanalytics.identify("user-42", TRAITS)
 
 
-async def microseconds_per_call(call) -> float:
-    started = window.performance.now()
+async def microseconds_per_call(call: "Callable[[], None]") -> float:
+    started: float = window.performance.now()
     for _ in range(CALLS):
         call()
     await asyncio.sleep(0)  # the batch is handed to the agent at the end of the task
-    return (window.performance.now() - started) * 1000 / CALLS
+    ended: float = window.performance.now()
+    return (ended - started) * 1000 / CALLS
 
 
 async def main() -> None:
