@@ -199,8 +199,10 @@ def _refuse_outside_names(function: Callable[..., Any], source: str) -> None:
         raise TypeError(f"{function.__name__} uses {', '.join(code.co_freevars)} of an enclosing function: "
                         "pass it as an argument")
     declared = {name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Global) for name in node.names}
+    # pytest's assertion rewriting adds names such as "@py_builtins" to a test module's code; the page runs the
+    # source as written, so only names the source can spell count.
     outside = sorted({instruction.argval for instruction in _instructions(code)
-                      if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+                      if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and instruction.argval.isidentifier()}
                      - declared - PAGE_OWN_NAMES)
     if outside:
         raise TypeError(f"{function.__name__} uses {', '.join(outside)} of the test module, which the page does "
