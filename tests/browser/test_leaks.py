@@ -15,31 +15,34 @@ from typing import Any
 import pytest
 
 from devtools.wire import PendoWire
+from tests.browser.harness import PythonPage, in_page
 
 CALLS = 10_000
 WARM_UP_CALLS = 100
 
-CALLS_CODE = """
-import json
-from pyodide_pendo import rudderanalytics
 
-PROPERTIES = {"order_id": "ord-1042", "total": 42.5, "currency": "EUR", "items": 3, "coupon": None,
-              "first_order": True, "category": "books", "sku": "B-1234", "discount": 0.1, "channel": "web"}
-TRAITS = {"email": "ada@example.com", "name": "Ada Lovelace", "plan": "pro", "logins": 42, "verified": True}
-callbacks = []
+@in_page
+def make_calls(count: int) -> str:
+    """Every kind of call the agent receives, with callbacks; a reset (clearSession) every 2,500 calls. Says
+    what ``stats()`` reports after them and how many callbacks ran, as JSON text."""
+    import json
 
-def on_delivered(message):
-    callbacks.append(message["type"])
+    from pyodide_pendo import rudderanalytics
 
-def make_calls(count):
-    '''Every kind of call the agent receives, with callbacks; a reset (clearSession) every 2,500 calls.'''
-    callbacks.clear()
+    properties = {"order_id": "ord-1042", "total": 42.5, "currency": "EUR", "items": 3, "coupon": None,
+                  "first_order": True, "category": "books", "sku": "B-1234", "discount": 0.1, "channel": "web"}
+    traits = {"email": "ada@example.com", "name": "Ada Lovelace", "plan": "pro", "logins": 42, "verified": True}
+    callbacks: list[str] = []
+
+    def on_delivered(message: dict[str, Any]) -> None:
+        callbacks.append(message["type"])
+
     for index in range(count):
         kind = index % 4
         if kind == 0:
-            rudderanalytics.track("Leak Check", PROPERTIES, on_delivered)
+            rudderanalytics.track("Leak Check", properties, on_delivered)
         elif kind == 1:
-            rudderanalytics.identify("user-42", TRAITS, on_delivered)
+            rudderanalytics.identify("user-42", traits, on_delivered)
         elif kind == 2:
             rudderanalytics.group("acme", {"name": "Acme", "employees": 120}, on_delivered)
         else:
@@ -47,18 +50,33 @@ def make_calls(count):
         if index % 2_500 == 2_499:
             rudderanalytics.reset()
     return json.dumps({"stats": rudderanalytics.stats(), "callbacks": len(callbacks)})
-"""
+
+
+@in_page
+async def load_pendo() -> None:
+    from pyodide_pendo import rudderanalytics
+
+    rudderanalytics.load("leak-key")
+    await rudderanalytics.ready()
+
 
 # Counters, the calls, counters again: one synchronous turn, after a full collection on the Python side.
+# ``make_calls`` and ``gc.collect`` are reached through proxies made before the first count and destroyed after
+# the last, so that they are not counted.
 MEASURE = """(count) => {
     const module = pyodide._module;
+    const makeCalls = pyodide.globals.get("make_calls");
+    const gc = pyodide.pyimport("gc");
+    const collect = gc.collect;
     const counters = () => {
-        pyodide.runPython("import gc; gc.collect()");
+        collect();
         return {hiwire_keys: module.hiwire.num_keys(), pyproxies: module.pyproxy_alloc_map.size};
     };
     const before = counters();
-    const result = JSON.parse(pyodide.runPython(`make_calls(${count})`));
-    return {before, after: counters(), ...result};
+    const result = JSON.parse(makeCalls(count));
+    const after = counters();
+    for (const proxy of [makeCalls, gc, collect]) proxy.destroy();
+    return {before, after, ...result};
 }"""
 
 
@@ -68,15 +86,11 @@ def leak_check_tracks(wire: PendoWire) -> list[dict[str, Any]]:
 
 
 @pytest.mark.only_under("pyodide")
-def test_ten_thousand_calls_leave_no_proxies(py):
+def test_ten_thousand_calls_leave_no_proxies(py: PythonPage) -> None:
     """Pyodide only: the counters read are Pyodide's own proxy bookkeeping, which MicroPython does not have."""
     py.page.evaluate("() => pyodide._module.enable_pyproxy_allocation_tracing()")
-    py.run("""
-from pyodide_pendo import rudderanalytics
-rudderanalytics.load("leak-key")
-await rudderanalytics.ready()
-""")
-    py.run(CALLS_CODE)
+    load_pendo(py)
+    make_calls(py, 0)  # defines make_calls in the page, where MEASURE calls it
     warm_up = py.page.evaluate(MEASURE, WARM_UP_CALLS)
     assert warm_up["callbacks"] == WARM_UP_CALLS
 

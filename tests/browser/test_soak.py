@@ -5,53 +5,77 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import CDPSession
+
+from tests.browser.harness import PythonPage, in_page
 
 BUILD = Path(__file__).parents[2] / "build"
 CALLS = 100_000
 CHUNK = 10_000
+CHUNK_ARRIVES_SECONDS = 120.0  # a busy 2-core machine
 # A leak of even 200 bytes per call would add 16 MB over the 80,000 calls after the warm-up.
 FLAT_HEAP_BYTES = 16 * 1024 * 1024
 
 
-def used_heap(py, cdp) -> int:
+def used_heap(cdp: CDPSession) -> int:
     cdp.send("HeapProfiler.collectGarbage")
     return int(cdp.send("Runtime.getHeapUsage")["usedSize"])
 
 
-@pytest.mark.only_under("pyodide")
-def test_soak(py):
-    """Pyodide only: the WebAssembly memory is read from Pyodide's module (``pyodide._module``); MicroPython's
-    interpreter object does not expose its memory."""
-    cdp = py.page.context.new_cdp_session(py.page)
-    py.run("""
-from pyodide_pendo import rudderanalytics
-import gc
-rudderanalytics.load("soak-key")
-await rudderanalytics.ready()
+@in_page
+async def load_pendo() -> None:
+    from pyodide_pendo import rudderanalytics
 
-def send(start, count):
+    rudderanalytics.load("soak-key")
+    await rudderanalytics.ready()
+
+
+@in_page
+def send(start: int, count: int) -> None:
+    import gc
+
+    from pyodide_pendo import rudderanalytics
+
     for number in range(start, start + count):
         rudderanalytics.track("Soak", {"n": number})
     gc.collect()
-""")
+
+
+@in_page
+def package_stats() -> dict[str, Any]:
+    from pyodide_pendo import rudderanalytics
+
+    return rudderanalytics.stats()
+
+
+def wait_for_tracks(py: PythonPage, count: int) -> None:
+    """Wait until ``count`` track events are on the wire."""
+    py.wait_until(lambda: len(py.wire.track_events()) >= count, f"{count} track events",
+                  timeout=CHUNK_ARRIVES_SECONDS)
+
+
+@pytest.mark.only_under("pyodide")
+def test_soak(py: PythonPage) -> None:
+    """Pyodide only: the WebAssembly memory is read from Pyodide's module (``pyodide._module``); MicroPython's
+    interpreter object does not expose its memory."""
+    cdp = py.page.context.new_cdp_session(py.page)
+    load_pendo(py)
     heap_after_warm_up = wasm_after_warm_up = 0
     started = time.monotonic()
     for start in range(0, CALLS, CHUNK):
-        py.run(f"send({start}, {CHUNK})")
-        py.flush()
+        send(py, start, CHUNK)
+        wait_for_tracks(py, start + CHUNK)  # each chunk on the wire before the next: no backlog in the heap
         if start == CHUNK:  # after 20,000 calls: the agent's and Pyodide's caches are warm
-            heap_after_warm_up = used_heap(py, cdp)
+            heap_after_warm_up = used_heap(cdp)
             wasm_after_warm_up = py.page.evaluate("() => pyodide._module.HEAP8.length")
 
-    deadline = time.monotonic() + 180
-    while len(py.wire.track_events()) < CALLS and time.monotonic() < deadline:
-        py.flush()
     events = py.wire.track_events()
-    stats = py.run("rudderanalytics.stats()")
+    stats = package_stats(py)
 
-    heap_growth = used_heap(py, cdp) - heap_after_warm_up
+    heap_growth = used_heap(cdp) - heap_after_warm_up
     wasm_growth = py.page.evaluate("() => pyodide._module.HEAP8.length") - wasm_after_warm_up
     figures = {"calls": CALLS, "arrived": len(events), "requests": len(py.wire.requests),
                "seconds": round(time.monotonic() - started, 1), "js_heap_growth_bytes": heap_growth,
