@@ -1,7 +1,7 @@
 """What browser tests drive and check, beside the fixtures of ``conftest.py`` that hand them out.
 
 - ``PythonPage`` (the ``py`` fixture): a page with Pyodide or PyScript's MicroPython booted and our wheel
-  installed; ``flush()``/``wait_until()`` wait on what reaches the wire.
+  installed; ``wait_for_track()``/``wait_until()`` wait on what reaches the wire.
 - ``in_page``: a decorator that turns a test module's function into one that runs in such a page:
   ``identify_user(py, "user-42")`` ships the function's source there and calls it with those arguments.
 - ``PyScriptPage`` (``open_page``): a PyScript page that runs its own Python and reports in ``#result``.
@@ -33,8 +33,6 @@ INTERPRETERS = ("pyodide", "micropython")
 TEST_PAGES = {"pyodide": "pyodide.html", "micropython": "micropython.html"}
 PYTHON_READY = "() => window.testPython !== undefined && document.getElementById('status')?.textContent === 'ready'"
 BOOT_TIMEOUT_MS = 60_000
-QUIET_SECONDS = 0.3
-FLUSH_SECONDS = 5.0
 
 
 def with_last_expression_kept(code: str) -> str:
@@ -108,23 +106,6 @@ class PythonPage:
         """Reload the page (cookies and storage stay) and wait for the interpreter and our wheel again."""
         self.page.reload()
         self.wait_for_python()
-
-    def flush(self) -> None:
-        """Have the agent send what it batched, then wait until no new request arrived for a while.
-
-        Pendo sends metadata and track events in separate requests, on their own timers, so a fixed pause
-        can miss one on a busy machine; quiet for ``QUIET_SECONDS`` (at most ``FLUSH_SECONDS``) cannot.
-        """
-        deadline = time.monotonic() + FLUSH_SECONDS
-        seen, quiet_since = -1, time.monotonic()
-        while time.monotonic() < deadline:
-            self.page.evaluate("() => window.pendo && window.pendo.flushNow ? window.pendo.flushNow() : null")
-            count = len(self.wire.requests)
-            if count != seen:
-                seen, quiet_since = count, time.monotonic()
-            elif time.monotonic() - quiet_since >= QUIET_SECONDS:
-                return
-            self.page.wait_for_timeout(50)
 
     def wait_until(self, condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
         """Flush until ``condition()`` holds (for facts that arrive in a later request)."""

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.browser import PendoEdge
 from devtools.demo import DemoServer, DemoSettings
 
 ROOT = Path(__file__).parents[2]
@@ -81,7 +82,9 @@ def stat(page: Page, name: str) -> Any:
     return page.locator(f"#stats tr[data-stat={name}] td")
 
 
-def test_a_person_drives_the_demo_and_pendo_receives_what_the_panel_shows(page, pendo, demo, interpreter):
+def test_a_person_drives_the_demo_and_pendo_receives_what_the_panel_shows(
+    page: Page, pendo: PendoEdge, demo: DemoServer, interpreter: str,
+) -> None:
     open_demo(page, demo.origin, interpreter)
     # the boot, step by step, under the interpreter the switch chose
     expect(page.locator("#boot-steps")).to_contain_text(f"Loading PyScript ({INTERPRETER_NAMES[interpreter]})")
@@ -135,7 +138,9 @@ def test_a_person_drives_the_demo_and_pendo_receives_what_the_panel_shows(page, 
         shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
 
 
-def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page, pendo, demo, interpreter):
+def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(
+    page: Page, pendo: PendoEdge, demo: DemoServer, interpreter: str,
+) -> None:
     open_demo(page, demo.origin, interpreter)
     submit(page, "identify", "Identify", userId="user-9")
     expect(message(page, "identify")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
@@ -155,7 +160,9 @@ def test_reset_starts_a_new_anonymous_visitor_in_the_panel_and_on_the_wire(page,
     assert track.get("account_id") is None
 
 
-def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(page, pendo, demo, interpreter):
+def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(
+    page: Page, pendo: PendoEdge, demo: DemoServer, interpreter: str,
+) -> None:
     open_demo(page, demo.origin, interpreter)
     track_error = page.locator("#track-form").get_by_role("alert")
 
@@ -175,7 +182,9 @@ def test_bad_input_is_explained_beside_its_form_and_the_next_success_clears_it(p
     expect(message(page, "track")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
 
 
-def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo, interpreter):
+def test_the_panel_shows_whether_consent_is_granted(
+    page: Page, pendo: PendoEdge, demo: DemoServer, interpreter: str,
+) -> None:
     open_demo(page, demo.origin, interpreter)
     consent = page.locator("#consent-state")
     expect(consent).to_have_text("granted")
@@ -186,7 +195,9 @@ def test_the_panel_shows_whether_consent_is_granted(page, pendo, demo, interpret
     expect(consent).to_have_text("granted")
 
 
-def test_a_page_call_for_the_unchanged_url_says_why_pendo_received_nothing(page, pendo, demo, interpreter):
+def test_a_page_call_for_the_unchanged_url_says_why_pendo_received_nothing(
+    page: Page, pendo: PendoEdge, demo: DemoServer, interpreter: str,
+) -> None:
     open_demo(page, demo.origin, interpreter)
     submit(page, "page", "Page", category="Docs", name="Pricing")
     expect(message(page, "page")).to_have_attribute("data-outcome", "delivered", timeout=EVENT_TIMEOUT_MS)
@@ -201,7 +212,9 @@ def test_a_page_call_for_the_unchanged_url_says_why_pendo_received_nothing(page,
     assert [event["url"] for event in loads] == [demo_url(demo.origin, interpreter)]  # the agent's own, at start
 
 
-def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pendo, demo, interpreter):
+def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(
+    page: Page, pendo: PendoEdge, demo: DemoServer, interpreter: str,
+) -> None:
     open_demo(page, demo.origin, interpreter)
     submit(page, "identify", "Identify", userId="user-7")
     submit(page, "group", "Group", groupId="globex")
@@ -212,7 +225,7 @@ def test_a_group_call_shows_as_an_account_change_in_what_pendo_received(page, pe
          re.compile(r"^visitor change: _PENDO_T_[0-9a-f-]+ → user-7$")], timeout=EVENT_TIMEOUT_MS)
 
 
-def test_the_console_stays_quiet(page, demo, interpreter):
+def test_the_console_stays_quiet(page: Page, demo: DemoServer, interpreter: str) -> None:
     # Without the `pendo` fixture: while Playwright routes requests, Chromium does not ask for the page's icon.
     # Offline, the demo asks nothing of any host but its own.
     console: list[str] = []
@@ -226,7 +239,9 @@ def test_the_console_stays_quiet(page, demo, interpreter):
     assert console == []
 
 
-def test_on_all_interfaces_the_demo_works_at_the_address_the_browser_used(page, pendo, site, interpreter):
+def test_on_all_interfaces_the_demo_works_at_the_address_the_browser_used(
+    page: Page, pendo: PendoEdge, site: Any, interpreter: str,
+) -> None:
     built, _ = site
     server = DemoServer(built.root, DemoSettings(), host="0.0.0.0").start()  # as in a container, port forwarded
     port = server.origin.rsplit(":", 1)[1]
@@ -239,7 +254,7 @@ def test_on_all_interfaces_the_demo_works_at_the_address_the_browser_used(page, 
     assert server.collector.wire.track_events()[0]["url"] == demo_url(f"http://localhost:{port}", interpreter)
 
 
-def test_the_agents_own_events_can_be_shown(page, pendo, demo, interpreter):
+def test_the_agents_own_events_can_be_shown(page: Page, pendo: PendoEdge, demo: DemoServer, interpreter: str) -> None:
     open_demo(page, demo.origin, interpreter)
     submit(page, "track", "Track", event="Clicked", properties="{}")
     expect(page.locator("#received li[data-type=track]")).to_have_count(1, timeout=EVENT_TIMEOUT_MS)
@@ -252,7 +267,9 @@ def test_the_agents_own_events_can_be_shown(page, pendo, demo, interpreter):
     expect(clicks.first).to_contain_text("BUTTON in #track-form")
 
 
-def test_with_a_pendo_api_key_the_demo_loads_pendos_agent_and_sends_to_pendo(page, pendo, site, interpreter):
+def test_with_a_pendo_api_key_the_demo_loads_pendos_agent_and_sends_to_pendo(
+    page: Page, pendo: PendoEdge, site: Any, interpreter: str,
+) -> None:
     built, _ = site
     settings = DemoSettings.from_environment({"PENDO_API_KEY": "live-key", "PENDO_ENV": "eu"})
     server = DemoServer(built.root, settings).start()
@@ -273,7 +290,7 @@ def test_with_a_pendo_api_key_the_demo_loads_pendos_agent_and_sends_to_pendo(pag
     assert server.collector.wire.requests == []
 
 
-def test_the_demo_settings_come_from_the_environment():
+def test_the_demo_settings_come_from_the_environment() -> None:
     assert DemoSettings.from_environment({}) == DemoSettings("demo-key", None)
     assert DemoSettings.from_environment({"PENDO_API_KEY": "abc-123", "PENDO_ENV": "jpn"}) == DemoSettings(
         "abc-123", "jp")
@@ -298,7 +315,7 @@ def run_demo_command(*arguments: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PENDO_API_KEY": ""})
 
 
-def test_a_taken_port_is_reported_in_plain_words():
+def test_a_taken_port_is_reported_in_plain_words() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -311,7 +328,7 @@ def test_a_taken_port_is_reported_in_plain_words():
                            f"or pick another port with --port N (--port 0 picks a free one).")
 
 
-def test_host_serves_beyond_loopback_and_warns_that_it_does():
+def test_host_serves_beyond_loopback_and_warns_that_it_does() -> None:
     command = run_demo_command("--host", "0.0.0.0", "--port", "0")
     try:
         assert command.stdout is not None and command.stderr is not None

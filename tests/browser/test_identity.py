@@ -78,7 +78,7 @@ def test_identity_survives_a_reload(py: PythonPage) -> None:
 
     py.reload()
     identity = load_and_read_the_identity(py, "reload-key", then_track="After Reload")
-    py.flush()
+    py.wait_for_track("After Reload")
 
     assert identity == [before_reload, "user-7", {"plan": "pro", "address": {"city": "Paris"}}, "acme",
                         {"name": "Acme"}]
@@ -98,7 +98,8 @@ def test_cookies_written_by_rudderstack_are_read_at_load(py: PythonPage) -> None
         "() => document.cookie")
 
     identity = load_and_read_the_identity(py, "interop-key")
-    py.flush()
+    py.wait_until(lambda: py.wire.account().get("name") == "Globex" and "name" in py.wire.visitor(),
+                  "the visitor and account read from RudderStack's cookies")
 
     assert identity == [KNOWN_ANONYMOUS_ID, "user-from-js", {"name": "Zoë", "plan": "enterprise"}, "group-from-js",
                         {"name": "Globex"}]

@@ -6,13 +6,19 @@ identify, group, track, await ready) and reports in ``#result``; each page inclu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from devtools.browser import PendoEdge
 from devtools.server import SiteServer
-from tests.browser.harness import INTERPRETERS, RESULT_TIMEOUT_MS, assert_pendo_received_the_apps_calls
+from tests.browser.harness import (
+    INTERPRETERS,
+    RESULT_TIMEOUT_MS,
+    PyScriptPage,
+    assert_pendo_received_the_apps_calls,
+)
 
 WORKER_PAGES = {"pyodide": "worker.html", "micropython": "mpy-worker.html"}
 
@@ -24,7 +30,9 @@ WORKER_PAGES = {"pyodide": "worker.html", "micropython": "mpy-worker.html"}
     ("mpy-config-attribute.html", "main"),  # <script type="mpy" config='{…}'>: MicroPython
     ("mpy-worker.html", "worker"),  # <script type="mpy" worker config='{…}'>
 ])
-def test_a_pyscript_page_delivers_to_pendo(open_page, pendo, page_name, thread):
+def test_a_pyscript_page_delivers_to_pendo(
+    open_page: Callable[..., PyScriptPage], pendo: PendoEdge, page_name: str, thread: str,
+) -> None:
     opened = open_page(page_name)
     result = opened.result()
     opened.flush(pendo)
@@ -36,7 +44,9 @@ def test_a_pyscript_page_delivers_to_pendo(open_page, pendo, page_name, thread):
 
 
 @pytest.mark.parametrize("interpreter", INTERPRETERS)
-def test_a_worker_reports_a_blocked_agent_like_the_main_thread(open_page, pendo, interpreter):
+def test_a_worker_reports_a_blocked_agent_like_the_main_thread(
+    open_page: Callable[..., PyScriptPage], pendo: PendoEdge, interpreter: str,
+) -> None:
     pendo.agent = "404"
     result = open_page(WORKER_PAGES[interpreter]).result()
 
@@ -47,7 +57,9 @@ def test_a_worker_reports_a_blocked_agent_like_the_main_thread(open_page, pendo,
     assert pendo.wire.events() == []
 
 
-def test_a_worker_call_makes_few_round_trips_to_the_page(open_page, pendo):
+def test_a_worker_call_makes_few_round_trips_to_the_page(
+    open_page: Callable[..., PyScriptPage], pendo: PendoEdge,
+) -> None:
     """Each synchronous access a worker makes to the page is a round trip (see worker-roundtrips.js).
 
     Pyodide only: the counts are those of the bridge as Pyodide's proxies use it (boxes that keep page objects
@@ -67,7 +79,9 @@ def test_a_worker_call_makes_few_round_trips_to_the_page(open_page, pendo):
     assert all(0 < count <= 10 for count in counts.values()), counts
 
 
-def test_a_bare_pyodide_worker_is_told_to_use_pyscript(open_page, pendo):
+def test_a_bare_pyodide_worker_is_told_to_use_pyscript(
+    open_page: Callable[..., PyScriptPage], pendo: PendoEdge,
+) -> None:
     """Pyodide only: a worker without PyScript exists for Pyodide (``loadPyodide`` in a worker); MicroPython's
     is installed by PyScript, whose workers reach the page."""
     error = open_page("worker-bare-pyodide.html").result()["outcome"]
@@ -87,9 +101,9 @@ def origin_without_isolation(site: Any) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("interpreter", INTERPRETERS)
-def test_a_worker_without_cross_origin_isolation_is_told_which_headers_to_send(open_page, pendo,
-                                                                                origin_without_isolation,
-                                                                                interpreter):
+def test_a_worker_without_cross_origin_isolation_is_told_which_headers_to_send(
+    open_page: Callable[..., PyScriptPage], pendo: PendoEdge, origin_without_isolation: str, interpreter: str,
+) -> None:
     opened = open_page(WORKER_PAGES[interpreter], origin_without_isolation)
     with opened.page.expect_console_message(lambda message: "RuntimeError" in message.text,
                                             timeout=RESULT_TIMEOUT_MS) as error:

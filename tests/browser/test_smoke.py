@@ -17,7 +17,8 @@ async def load_identify_and_track() -> None:
 
 def test_identify_and_track_reach_pendo(py: PythonPage) -> None:
     load_identify_and_track(py)
-    py.flush()
+    py.wait_for_track("Order Completed")
+    py.wait_until(lambda: "email" in py.wire.visitor(), "the visitor's metadata")
 
     visitor = py.wire.visitor()
     assert visitor["id"] == "user-42"
