@@ -23,7 +23,17 @@ import logging
 import os
 import sys
 
-from .calls import AliasCall, GroupCall, IdentifyCall, MessageCall, PageCall, ResetCall, SetAnonymousIdCall, TrackCall
+from .calls import (
+    AliasCall,
+    GroupCall,
+    IdentifyCall,
+    MessageCall,
+    PageCall,
+    ResetCall,
+    SetAnonymousIdCall,
+    TrackCall,
+    check_anonymous_id_options,
+)
 from .config import LoadConfig, check_agent_url
 from .destination import AgentPlan, PendoDestination
 from .early_start import EarlyStart
@@ -140,13 +150,15 @@ class Analytics:
         self._config = config
         self._early = early
         self._identity = Identity(IdentityStore(store, self._warn, flush_soon),
-                                  early.anonymous_id if early is not None and early.started else None)
+                                  early.anonymous_id if early is not None and early.started else None,
+                                  environment.page().referrer)
         if early is not None:
             current = self._identity.current
             for warning in early.warnings(config, visitor_id(current.user_id, current.anonymous_id),
                                           current.group_id):
                 self._warn(warning)
-        self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
+        self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}),
+                                       warn_once=self._warn_once)
         self._destination = PendoDestination(agent, self._outcomes, config, self._schedule, flush_soon)
         for callback in self._pending_ready:
             self._destination.on_settled(callback)
@@ -410,30 +422,48 @@ class Analytics:
         """
         return self._submit(AliasCall.from_arguments(to, from_, options, callback, warn=self._warn))
 
-    def reset(self, reset_anonymous_id: bool = False) -> None:
-        """Forget the user, the group and their traits; Pendo starts a new session with an anonymous visitor.
+    def reset(self, options: Any = None) -> None:
+        """Forget the user, the group and their traits; Pendo starts a new session with the visitor left.
 
         Args:
-            reset_anonymous_id: also make a new anonymousId (so the new visitor is another one).
+            options: ``{"entries": {...}}`` says what is cleared, by RudderStack's entry names: ``userId``,
+                ``userTraits``, ``groupId``, ``groupTraits`` (cleared unless set ``False``), ``anonymousId``,
+                ``initialReferrer``, ``initialReferringDomain`` (kept unless set ``True``; a cleared anonymousId is
+                replaced by a new one, so the visitor is another one), ``sessionInfo`` and ``authToken``. ``True``
+                or ``False`` is RudderStack's deprecated form: whether the anonymousId is cleared too.
 
         Raises:
-            TypeError: ``reset_anonymous_id`` is not a bool.
+            TypeError, ValueError: ``options`` is another type, or names an unknown entry.
         """
-        self._submit(ResetCall.from_arguments(reset_anonymous_id))
+        self._submit(ResetCall.from_arguments(options))
 
-    def set_anonymous_id(self, anonymous_id: Any = None) -> None:
+    def set_anonymous_id(self, anonymous_id: Any = None, amp_linker_param: Any = None) -> None:
         """Use ``anonymous_id`` as the anonymousId from now on (stored with the identity).
 
         Args:
-            anonymous_id: a ``str`` or an ``int``; ``None`` makes a new UUID.
+            anonymous_id: a ``str`` or an ``int``; ``None`` takes the one in ``amp_linker_param``, else makes a
+                new UUID.
+            amp_linker_param: the value of an AMP linker parameter (``1*checksum*rs_amp_id*…``, from the URL of a
+                page reached from an AMP page): its ``rs_amp_id``, if the linker's checksum holds for this browser
+                and the last two minutes, as RudderStack reads it.
 
         Raises:
-            TypeError: ``anonymous_id`` is another type.
+            TypeError: ``anonymous_id`` or ``amp_linker_param`` is another type.
         """
-        self._submit(SetAnonymousIdCall.from_arguments(anonymous_id))
+        self._submit(SetAnonymousIdCall.from_arguments(anonymous_id, amp_linker_param))
 
-    def get_anonymous_id(self) -> str | None:
-        """The anonymousId (as stored now: another tab may have changed it); ``None`` before ``load()``."""
+    def get_anonymous_id(self, options: Any = None) -> str | None:
+        """The anonymousId (as stored now: another tab may have changed it); ``None`` before ``load()``.
+
+        Args:
+            options: RudderStack's ``{"autoCapture": {"enabled": True, "source": "segment"}}``, accepted for ported
+                code. RudderStack uses it only while it has no anonymousId of its own, and after ``load()`` there
+                always is one, so it changes nothing here.
+
+        Raises:
+            TypeError: ``options`` is not of that form.
+        """
+        check_anonymous_id_options(options)
         return self._identity.refresh().anonymous_id if self._identity else None
 
     def get_user_id(self) -> str | None:
@@ -524,9 +554,12 @@ class Analytics:
             self._route(message, snapshot, call.callback)
             return message
         if isinstance(call, ResetCall):
-            self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
+            self._route(call, identity.reset(call.entries), None)
         else:
-            identity.set_anonymous_id(call.anonymous_id)
+            anonymous_id = call.anonymous_id
+            if anonymous_id is None and call.amp_linker_param is not None:
+                anonymous_id = self._builder.amp_linker_id(call.amp_linker_param)
+            identity.set_anonymous_id(anonymous_id)
         return None
 
     def _route(self, item: Message | ResetCall, snapshot: IdentitySnapshot, callback: Any) -> None:
