@@ -327,7 +327,9 @@ class Analytics:
             user_id: the user's id, a ``str`` or an ``int``; ``None`` keeps the current one.
             traits: a dict merged into the traits given before (kept with the identity).
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
@@ -348,7 +350,9 @@ class Analytics:
             traits: a dict merged into the group's traits; a ``parentAccount`` trait (an id, or a dict with
                 ``id``) becomes Pendo's parent account.
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
@@ -368,7 +372,9 @@ class Analytics:
             properties: a dict of the event's properties (JSON values; others are converted or dropped with a
                 warning).
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
@@ -387,15 +393,19 @@ class Analytics:
         Args:
             category: the page's category; alone, a ``str`` is the page's name instead.
             name: the page's name.
-            properties: a dict; the page's ``url``, ``path``, ``search``, ``title`` and ``referrer`` are its
-                defaults, and ``name`` and ``category`` are copied into it.
+            properties: a dict; each page fact it lacks (``url``, ``path``, ``search``, ``title``, ``referrer``,
+                ``referring_domain``, ``tab_url``, ``initial_referrer``, ``initial_referring_domain``) comes from
+                ``options["page"]``, else from the page, and ``name`` and ``category`` are copied into it. The facts
+                it gives also feed ``context.page``.
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
-        reaches Pendo as ``pendo.pageLoad(url)`` (the agent records a page load only when the URL changed). A
-        callable in any argument position is the callback, and what follows it is ignored.
+        reaches Pendo as ``pendo.pageLoad(url)`` with the message's ``url`` (the agent records a page load only when
+        the URL changed). A callable in any argument position is the callback, and what follows it is ignored.
 
         Raises:
             TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
@@ -410,7 +420,9 @@ class Analytics:
             from_: the previous id for the message's ``previousId``; by default the current user id, or the
                 anonymousId.
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
