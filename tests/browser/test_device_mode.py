@@ -281,10 +281,23 @@ def test_debug_turns_on_pendo_debugging_and_our_verbose_log(py, pendo):
 
 
 def test_messages_follow_single_page_app_navigation(py, origin):
+    """``context.page`` as RudderStack's getDefaultPageProperties makes it, read from the real page as it changes:
+    the URL without its ``#hash`` (``tab_url`` keeps it), then the canonical link's URL once the app adds one;
+    ``context.campaign`` from the URL's UTM parameters."""
     load(py)
     before = py.run("""rudderanalytics.track("Before Navigation")["context"]["page"]""")
-    py.page.evaluate("() => { history.pushState({}, '', '/test/checkout?step=3'); document.title = 'Checkout'; }")
-    after = py.run("""rudderanalytics.track("After Navigation")["context"]["page"]""")
+    py.page.evaluate("() => { history.pushState({}, '', '/test/checkout?step=3&utm_source=news#pay');"
+                     " document.title = 'Checkout'; }")
+    after = py.run("""rudderanalytics.track("After Navigation")["context"]""")
     assert before["path"] == f"/test/{py.test_page}" and before["search"] == ""
-    assert after == {"path": "/test/checkout", "search": "?step=3", "title": "Checkout",
-                     "url": f"{origin}/test/checkout?step=3", "referrer": before["referrer"]}
+    assert after["page"] == {
+        "path": "/test/checkout", "search": "?step=3&utm_source=news", "title": "Checkout",
+        "url": f"{origin}/test/checkout?step=3&utm_source=news", "referrer": before["referrer"],
+        "referring_domain": before["referring_domain"], "tab_url": f"{origin}/test/checkout?step=3&utm_source=news#pay",
+        "initial_referrer": before["initial_referrer"], "initial_referring_domain": before["initial_referring_domain"]}
+    assert after["campaign"] == {"source": "news"}
+    py.page.evaluate("() => { const link = document.createElement('link'); link.rel = 'canonical';"
+                     " link.href = 'https://shop.example.com/checkout'; document.head.append(link); }")
+    canonical = py.run("""rudderanalytics.track("With Canonical")["context"]["page"]""")
+    assert (canonical["url"], canonical["path"]) == ("https://shop.example.com/checkout?step=3&utm_source=news",
+                                                     "/checkout")
