@@ -16,7 +16,7 @@ import sys
 
 from .config import UrlParts
 from .early_start import RECORD_NAME
-from .messages import PageInfo
+from .messages import PageInfo, page_facts
 from .persistence import CookieStore, LocalStorageStore, MemoryStore, usable_store
 from .values import json_text
 
@@ -40,6 +40,7 @@ AGENT_SCRIPT_MARKER = "data-pyodide-pendo"
 AGENT_MARKER_DATASET_KEY = "pyodidePendo"  # the marker as ``script.dataset`` names it
 # The agent methods that catch every error inside them (the agent logs it and returns normally).
 SWALLOWING_METHODS = frozenset({"identify", "updateOptions", "pageLoad", "track", "trackAgent"})
+CANONICAL_SELECTOR = 'link[rel="canonical"]'
 STORAGE_PROBE = '["pyodide_pendo_probe"]'  # localStorage.getItem's arguments, as JSON
 STORAGE_BROKE = ("the page's localStorage throws since the agent started, and the agent then loses the call's event "
                  "(it reads its stored account there and catches the error itself)")
@@ -292,9 +293,10 @@ def page_calls(window: Any) -> PageCalls | DirectPageCalls:
 class BrowserEnvironment:
     """Page and device facts for messages, read from the page (``location`` and ``document`` fetched once).
 
-    Per message only ``location.href`` and ``document.title`` are read: ``pathname`` and ``search`` change only
-    with ``href``, so they are read again only when it did, and ``document.referrer`` never changes in a
-    document's life. In a worker that saves three round trips per message.
+    Per message ``location.href``, ``document.title`` and the ``<link rel="canonical">`` are read (single-page
+    apps change all three): ``pathname`` and ``search`` change only with ``href``, so they are read again only
+    when it did, and ``document.referrer`` never changes in a document's life. In a worker that saves round trips
+    per message. The facts are derived again (``messages.page_facts``) only when something read changed.
     """
 
     def __init__(self, window: Any) -> None:
@@ -303,15 +305,30 @@ class BrowserEnvironment:
         self._document = window.document
         self._referrer = _as_text(self._document.referrer)
         self._href: object = None  # as read, to compare
-        self._url = self._path = self._search = ""
+        self._path = self._search = ""
+        self._read: tuple[str, str, str | None] | None = None  # (href, title, canonical) behind ``_page``
+        self._page = PageInfo()
 
     def page(self) -> PageInfo:
         href = self._location.href
         if href != self._href:
-            self._href, self._url = href, _as_text(href)
+            self._href = href
             self._path, self._search = _as_text(self._location.pathname), _as_text(self._location.search)
         title = self._document.title
-        return PageInfo(self._url, self._path, self._search, title if type(title) is str else "", self._referrer)
+        read = (_as_text(href), title if type(title) is str else "", self._canonical())
+        if read != self._read:
+            self._read = read
+            self._page = page_facts(read[0], self._path, self._search, read[1], self._referrer, read[2])
+        return self._page
+
+    def _canonical(self) -> str | None:
+        """The ``href`` attribute of the first ``<link rel="canonical">``, as RudderStack reads it (the attribute
+        as written; the selector also matches ``rel="Canonical"``, which RudderStack skips, so that is checked)."""
+        link = self._document.querySelector(CANONICAL_SELECTOR)
+        if link is None or link is jsnull or link.getAttribute("rel") != "canonical":
+            return None
+        href = link.getAttribute("href")
+        return href if type(href) is str else None
 
     def device_context(self) -> dict[str, Any]:
         navigator = self._window.navigator
@@ -321,6 +338,9 @@ class BrowserEnvironment:
             "locale": _as_text(navigator.language),
             "screen": {"width": screen.width, "height": screen.height, "density": self._window.devicePixelRatio},
         }
+
+    def timezone_offset(self) -> int:
+        return int(self._window.Date.new().getTimezoneOffset())
 
 
 def identity_storage(window: Any, storage: str, cookie_domain: str | None, secure: bool,

@@ -27,7 +27,17 @@ import logging
 import os
 import sys
 
-from .calls import AliasCall, GroupCall, IdentifyCall, MessageCall, PageCall, ResetCall, SetAnonymousIdCall, TrackCall
+from .calls import (
+    AliasCall,
+    GroupCall,
+    IdentifyCall,
+    MessageCall,
+    PageCall,
+    ResetCall,
+    SetAnonymousIdCall,
+    TrackCall,
+    check_anonymous_id_options,
+)
 from .config import LoadConfig, check_agent_url
 from .consent_management import (
     CONSENT_TRACK_EVENT,
@@ -181,7 +191,8 @@ class Analytics:
             store = self._pre_consent_store = PreConsentStore(
                 store, PERSISTED_BEFORE_CONSENT[pre_consent.strategy])  # type: ignore[union-attr]
         identity_store = IdentityStore(store, self._warn, flush_soon)
-        self._identity = Identity(identity_store, early.anonymous_id if early is not None and early.started else None)
+        self._identity = Identity(identity_store, early.anonymous_id if early is not None and early.started else None,
+                                  environment.page().referrer)
         self._sessions = Sessions(config.sessions, identity_store.sibling((SESSION_INFO,)), self._warn,
                                   at_end_of_task=flush_soon)
         if early is not None:
@@ -189,7 +200,8 @@ class Analytics:
             for warning in early.warnings(config, visitor_id(current.user_id, current.anonymous_id),
                                           current.group_id):
                 self._warn(warning)
-        self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}))
+        self._builder = MessageBuilder(environment, integrations=dict(config.integrations or {}),
+                                       warn_once=self._warn_once)
         self._destination = PendoDestination(agent, self._outcomes, config, self._schedule, flush_soon)
         for callback in self._pending_ready:
             self._destination.on_settled(callback)
@@ -449,7 +461,9 @@ class Analytics:
             user_id: the user's id, a ``str`` or an ``int``; ``None`` keeps the current one.
             traits: a dict merged into the traits given before (kept with the identity).
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
@@ -470,7 +484,9 @@ class Analytics:
             traits: a dict merged into the group's traits; a ``parentAccount`` trait (an id, or a dict with
                 ``id``) becomes Pendo's parent account.
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
@@ -490,7 +506,9 @@ class Analytics:
             properties: a dict of the event's properties (JSON values; others are converted or dropped with a
                 warning).
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
@@ -509,15 +527,19 @@ class Analytics:
         Args:
             category: the page's category; alone, a ``str`` is the page's name instead.
             name: the page's name.
-            properties: a dict; the page's ``url``, ``path``, ``search``, ``title`` and ``referrer`` are its
-                defaults, and ``name`` and ``category`` are copied into it.
+            properties: a dict; each page fact it lacks (``url``, ``path``, ``search``, ``title``, ``referrer``,
+                ``referring_domain``, ``tab_url``, ``initial_referrer``, ``initial_referring_domain``) comes from
+                ``options["page"]``, else from the page, and ``name`` and ``category`` are copied into it. The facts
+                it gives also feed ``context.page``.
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
-        reaches Pendo as ``pendo.pageLoad(url)`` (the agent records a page load only when the URL changed). A
-        callable in any argument position is the callback, and what follows it is ignored.
+        reaches Pendo as ``pendo.pageLoad(url)`` with the message's ``url`` (the agent records a page load only when
+        the URL changed). A callable in any argument position is the callback, and what follows it is ignored.
 
         Raises:
             TypeError, ValueError: an argument breaks RudderStack's rules; the message names it.
@@ -532,7 +554,9 @@ class Analytics:
             from_: the previous id for the message's ``previousId``; by default the current user id, or the
                 anonymousId.
             options: RudderStack's per-call options: ``anonymousId``, ``originalTimestamp`` and ``integrations``
-                override the message's fields, every other key deep-merges into its ``context``.
+                replace the message's own; the contents of ``options["context"]`` and every other key deep-merge
+                into its ``context``, except the keys RudderStack reserves there (``library``, ``userAgent``,
+                ``screen``, ``ua-ch``, ``consentManagement``).
             callback: called with the message once it was delivered, filtered, dropped or undelivered.
 
         Returns the RudderStack message built (``None`` before ``load()``: the call waits for it, unbuilt). It
@@ -544,31 +568,50 @@ class Analytics:
         """
         return self._submit(AliasCall.from_arguments(to, from_, options, callback, warn=self._warn))
 
-    def reset(self, reset_anonymous_id: bool = False) -> None:
-        """Forget the user, the group and their traits; Pendo starts a new session with an anonymous visitor, and
-        so does RudderStack's session tracking (a new ``get_session_id()``, of the same kind: automatic or manual).
+    def reset(self, options: Any = None) -> None:
+        """Forget the user, the group and their traits; Pendo starts a new session with the visitor left, and so
+        does RudderStack's session tracking (a new ``get_session_id()``, of the same kind: automatic or manual)
+        unless ``entries`` keeps ``sessionInfo``.
 
         Args:
-            reset_anonymous_id: also make a new anonymousId (so the new visitor is another one).
+            options: ``{"entries": {...}}`` says what is cleared, by RudderStack's entry names: ``userId``,
+                ``userTraits``, ``groupId``, ``groupTraits`` (cleared unless set ``False``), ``anonymousId``,
+                ``initialReferrer``, ``initialReferringDomain`` (kept unless set ``True``; a cleared anonymousId is
+                replaced by a new one, so the visitor is another one), ``sessionInfo`` and ``authToken``. ``True``
+                or ``False`` is RudderStack's deprecated form: whether the anonymousId is cleared too.
 
         Raises:
-            TypeError: ``reset_anonymous_id`` is not a bool.
+            TypeError, ValueError: ``options`` is another type, or names an unknown entry.
         """
-        self._submit(ResetCall.from_arguments(reset_anonymous_id))
+        self._submit(ResetCall.from_arguments(options))
 
-    def set_anonymous_id(self, anonymous_id: Any = None) -> None:
+    def set_anonymous_id(self, anonymous_id: Any = None, amp_linker_param: Any = None) -> None:
         """Use ``anonymous_id`` as the anonymousId from now on (stored with the identity).
 
         Args:
-            anonymous_id: a ``str`` or an ``int``; ``None`` makes a new UUID.
+            anonymous_id: a ``str`` or an ``int``; ``None`` takes the one in ``amp_linker_param``, else makes a
+                new UUID.
+            amp_linker_param: the value of an AMP linker parameter (``1*checksum*rs_amp_id*…``, from the URL of a
+                page reached from an AMP page): its ``rs_amp_id``, if the linker's checksum holds for this browser
+                and the last two minutes, as RudderStack reads it.
 
         Raises:
-            TypeError: ``anonymous_id`` is another type.
+            TypeError: ``anonymous_id`` or ``amp_linker_param`` is another type.
         """
-        self._submit(SetAnonymousIdCall.from_arguments(anonymous_id))
+        self._submit(SetAnonymousIdCall.from_arguments(anonymous_id, amp_linker_param))
 
-    def get_anonymous_id(self) -> str | None:
-        """The anonymousId (as stored now: another tab may have changed it); ``None`` before ``load()``."""
+    def get_anonymous_id(self, options: Any = None) -> str | None:
+        """The anonymousId (as stored now: another tab may have changed it); ``None`` before ``load()``.
+
+        Args:
+            options: RudderStack's ``{"autoCapture": {"enabled": True, "source": "segment"}}``, accepted for ported
+                code. RudderStack uses it only while it has no anonymousId of its own, and after ``load()`` there
+                always is one, so it changes nothing here.
+
+        Raises:
+            TypeError: ``options`` is not of that form.
+        """
+        check_anonymous_id_options(options)
         return self._identity.refresh().anonymous_id if self._identity else None
 
     def get_user_id(self) -> str | None:
@@ -687,14 +730,18 @@ class Analytics:
             self._route(message, snapshot, call.callback)
             return message
         if isinstance(call, ResetCall):
-            self._sessions.reset()
-            self._route(call, identity.reset(reset_anonymous_id=call.reset_anonymous_id), None)
+            if call.entries["sessionInfo"]:
+                self._sessions.reset()
+            self._route(call, identity.reset(call.entries), None)
         elif isinstance(call, StartSessionCall):
             self._sessions.start(call.session_id)
         elif isinstance(call, EndSessionCall):
             self._sessions.end()
         else:
-            identity.set_anonymous_id(call.anonymous_id)
+            anonymous_id = call.anonymous_id
+            if anonymous_id is None and call.amp_linker_param is not None:
+                anonymous_id = self._builder.amp_linker_id(call.amp_linker_param)
+            identity.set_anonymous_id(anonymous_id)
         return None
 
     def _route(self, item: Message | ResetCall, snapshot: IdentitySnapshot, callback: Any) -> None:

@@ -3,9 +3,15 @@
 ``Analytics`` dispatches on these classes, never on a kind's name: ``<Kind>Call.from_arguments`` applies
 RudderStack's argument rules at the call site, so bad input raises where the user called, and returns a record
 of checked, JSON-ready copies; ``apply`` later changes the identity as the call does and gives the message's
-own fields (``kind`` is the message's ``type``). RudderStack v3's rules (the README lists them) hold, with two
-differences on purpose: an id must be a ``str`` or an ``int`` (a float or bool id raises instead of becoming
-``"1.0"`` or ``"True"``), and an event name must be more than white space.
+own fields (``kind`` is the message's ``type``). RudderStack v3's rules (the README lists them) hold, with these
+differences on purpose:
+- an id must be a ``str`` or an ``int`` (a float or bool id raises instead of becoming ``"1.0"`` or ``"True"``),
+  and an event name must be more than white space;
+- ``None`` means "not given" (JavaScript's ``undefined``), so a keyword call does what the same values do in
+  position: ``page("Docs", properties={...}, options={...})`` is ``page("Docs", None, {...}, {...})``. Where an
+  argument moves left (``identify({...}, None, options)``), a ``None`` it would move does not push out a later
+  argument that was given: JavaScript would drop ``options`` there;
+- a ``None`` id keeps the current one (in JavaScript ``null`` keeps it and ``undefined`` clears it).
 """
 
 from .values import is_mapping, to_json_value
@@ -27,17 +33,26 @@ except ImportError:
     pass
 
 
-class CallOptions:
-    """RudderStack's per-call ``options``: three top-level overrides, and the rest for ``context``."""
+# RudderStack's top-level message fields that options override, and the context keys options never override
+# (its event spec; ``consentManagement`` is the SDK's own, from the consent settings).
+TOP_LEVEL_OPTIONS = ("integrations", "anonymousId", "originalTimestamp")
+RESERVED_CONTEXT_KEYS = ("library", "consentManagement", "userAgent", "ua-ch", "screen")
 
-    __slots__ = ("anonymous_id", "original_timestamp", "integrations", "context")
+
+class CallOptions:
+    """RudderStack's per-call ``options``: three top-level overrides, what merges into ``context`` (in the order
+    given: one patch per key), and ``options["page"]``, which also gives a page call's properties their defaults."""
+
+    __slots__ = ("anonymous_id", "original_timestamp", "integrations", "context", "page")
 
     def __init__(self, anonymous_id: str | None = None, original_timestamp: str | None = None,
-                 integrations: JSONObject | None = None, context: JSONObject | None = None) -> None:
+                 integrations: JSONObject | None = None, context: tuple[JSONObject, ...] = (),
+                 page: JSONObject | None = None) -> None:
         self.anonymous_id = anonymous_id
         self.original_timestamp = original_timestamp
         self.integrations = integrations
         self.context = context
+        self.page = page
 
 
 NO_OPTIONS = CallOptions()
@@ -76,7 +91,7 @@ class TraitsCall(MessageCall):
         """``(id, traits, options, callback)``, or ``(traits, options)`` keeping the current id."""
         (id, traits, options), found = split_callback(id, traits, options)
         if is_mapping(id):
-            id, traits, options = None, id, traits
+            id, traits, options = None, id, _shifted(traits, options)
         return cls(normalize_id(id, argument=cls.id_argument), normalize_mapping(traits, argument="traits", warn=warn),
                    normalize_options(options, warn=warn), found or _check_callback(callback))
 
@@ -141,23 +156,30 @@ class PageCall(MessageCall):
         ``(properties, options)``; name and category are copied into the properties."""
         (category, name, properties, options), found = split_callback(category, name, properties, options)
         if is_mapping(category):
-            category, name, properties, options = None, None, category, name
-        elif isinstance(category, str) and (name is None or is_mapping(name)):
-            category, name, properties, options = None, category, name, properties
+            category, name, properties, options = None, None, category, _shifted(name, options)
+        elif is_mapping(name):
+            name, properties, options = None, name, _shifted(properties, options)
+        if isinstance(category, str) and not isinstance(name, str):  # one text alone is the page's name
+            category, name = None, category
         page_category, page_name = _page_text(category, "category"), _page_text(name, "name")
         page_properties = normalize_mapping(properties, argument="properties", warn=warn)
-        if page_name is not None:
+        if page_name:  # as RudderStack: an empty name or category is not copied
             page_properties["name"] = page_name
-        if page_category is not None:
+        if page_category:
             page_properties["category"] = page_category
         return cls(page_category, page_name, page_properties, normalize_options(options, warn=warn),
                    found or _check_callback(callback))
 
     def apply(self, identity: Identity, page: "PageInfo") -> tuple[IdentitySnapshot, JSONObject]:
-        """The page's url, path, title… are the properties' defaults, as in RudderStack."""
-        properties = page.as_context()
-        properties.update(self.properties)
-        return identity.refresh(), {"name": self.name, "category": self.category, "properties": properties}
+        """Each page fact the properties lack (``url``, ``path``, ``referrer``…, ``initial_referrer``) comes from
+        ``options["page"]``, else from the page, as RudderStack's getUpdatedPageProperties does."""
+        snapshot = identity.refresh()
+        properties = dict(self.properties)
+        given = self.options.page or {}
+        for key, value in page.facts(snapshot).items():
+            if key not in properties:
+                properties[key] = given.get(key) or value
+        return snapshot, {"name": self.name, "category": self.category, "properties": properties}
 
 
 class AliasCall(MessageCall):
@@ -187,34 +209,79 @@ class AliasCall(MessageCall):
         return identity.alias(self.to), {"previousId": previous}
 
 
-class ResetCall:
-    """``reset()``: no message; the agent starts a new session with the new identity."""
+# What reset() clears by default (True) and keeps (False), by RudderStack's entry names; ``sessionInfo`` and
+# ``authToken`` are RudderStack's too (a new session; the data plane's token, which device mode has none of).
+RESET_ENTRIES = {"userId": True, "userTraits": True, "groupId": True, "groupTraits": True, "sessionInfo": True,
+                 "authToken": True, "anonymousId": False, "initialReferrer": False, "initialReferringDomain": False}
 
-    __slots__ = ("reset_anonymous_id",)
+
+class ResetCall:
+    """``reset()``: no message; the agent starts a new session with the new identity. ``entries`` says, for each
+    of ``RESET_ENTRIES``, whether it is cleared."""
+
+    __slots__ = ("entries",)
     kind = "reset"
 
-    def __init__(self, reset_anonymous_id: bool) -> None:
-        self.reset_anonymous_id = reset_anonymous_id
+    def __init__(self, entries: dict[str, bool]) -> None:
+        self.entries = entries
 
     @classmethod
-    def from_arguments(cls, reset_anonymous_id: object) -> "ResetCall":
-        if not isinstance(reset_anonymous_id, bool):
-            raise TypeError("reset_anonymous_id must be True or False")
-        return cls(reset_anonymous_id)
+    def from_arguments(cls, options: object) -> "ResetCall":
+        """``None`` (the defaults), ``{"entries": {...}}`` over the defaults, or ``True``/``False`` (RudderStack's
+        deprecated form: whether the anonymousId is cleared too)."""
+        entries = dict(RESET_ENTRIES)
+        if isinstance(options, bool):
+            entries["anonymousId"] = options
+            return cls(entries)
+        if options is None:
+            return cls(entries)
+        given = _plain_dict(options, ("entries",))
+        chosen = _plain_dict(given.get("entries"), tuple(RESET_ENTRIES)) if given is not None else None
+        if chosen is None:
+            raise TypeError("reset() takes {'entries': {'anonymousId': True, ...}} with RudderStack's entry names "
+                            f"({', '.join(RESET_ENTRIES)}), or (deprecated) True or False; got {options!r}")
+        for name, value in chosen.items():
+            if not isinstance(value, bool):
+                raise TypeError(f"reset(): entries[{name!r}] must be True or False, not {type(value).__name__}")
+            entries[name] = value
+        return cls(entries)
 
 
 class SetAnonymousIdCall:
-    """``set_anonymous_id()``: no message; ``None`` makes a new UUID."""
+    """``set_anonymous_id()``: no message. Without an id, the one in an AMP linker parameter, else a new UUID."""
 
-    __slots__ = ("anonymous_id",)
+    __slots__ = ("anonymous_id", "amp_linker_param")
     kind = "set_anonymous_id"
 
-    def __init__(self, anonymous_id: str | None) -> None:
+    def __init__(self, anonymous_id: str | None, amp_linker_param: str | None = None) -> None:
         self.anonymous_id = anonymous_id
+        self.amp_linker_param = amp_linker_param
 
     @classmethod
-    def from_arguments(cls, anonymous_id: object) -> "SetAnonymousIdCall":
-        return cls(normalize_id(anonymous_id, argument="anonymous_id"))
+    def from_arguments(cls, anonymous_id: object, amp_linker_param: object = None) -> "SetAnonymousIdCall":
+        if amp_linker_param is not None and not isinstance(amp_linker_param, str):
+            raise TypeError("amp_linker_param must be a str (the linker parameter's value from the URL), "
+                            f"not {type(amp_linker_param).__name__}")
+        return cls(normalize_id(anonymous_id, argument="anonymous_id"), amp_linker_param or None)
+
+
+def check_anonymous_id_options(options: object) -> None:
+    """``get_anonymous_id(options)``: RudderStack's ``{"autoCapture": {"enabled": bool, "source": str}}``."""
+    if options is None:
+        return
+    given = _plain_dict(options, ("autoCapture",))
+    capture = given.get("autoCapture") if given is not None else None
+    if given is None or capture is not None and _plain_dict(capture, ("enabled", "source")) is None:
+        raise TypeError("get_anonymous_id() takes {'autoCapture': {'enabled': True, 'source': 'segment'}} or "
+                        f"nothing; got {options!r}")
+
+
+def _plain_dict(value: object, names: tuple[str, ...]) -> dict[str, Any] | None:
+    """``value`` as a dict if it is a mapping whose keys are all in ``names``; else ``None``."""
+    if not is_mapping(value):
+        return None
+    copy = {key: value[key] for key in value.keys()}  # type: ignore[attr-defined,index]
+    return copy if all(key in names for key in copy) else None
 
 
 def split_callback(*values: object) -> tuple[list[object] | tuple[object, ...], Callback | None]:
@@ -225,6 +292,12 @@ def split_callback(*values: object) -> tuple[list[object] | tuple[object, ...], 
         if callable(value):
             return list(values[:index]) + [None] * (len(values) - index), value
     return list(values), None
+
+
+def _shifted(moved: object, given: object) -> object:
+    """The value that moves into an argument when the arguments shift left: ``None`` (not given) moving in does
+    not replace a value given there by keyword or in position."""
+    return given if moved is None else moved
 
 
 def normalize_id(value: object, *, argument: str, required: bool = False) -> str | None:
@@ -251,21 +324,42 @@ def normalize_mapping(value: object, *, argument: str, warn: Warn) -> JSONObject
 
 
 def normalize_options(value: object, *, warn: Warn) -> CallOptions:
-    """RudderStack's ``options``: three keys override the message, the rest deep-merge into ``context``."""
+    """RudderStack's ``options`` (its processOptions and getMergedContext): ``anonymousId``, ``originalTimestamp``
+    and a non-empty ``integrations`` replace the message's own; the contents of ``options["context"]`` and every
+    other key deep-merge into ``context``, in the order given, except RudderStack's reserved context keys
+    (``RESERVED_CONTEXT_KEYS``), which are left out silently, as there. A ``context`` that is not a dict is
+    ignored with a warning, as there."""
     if value is None:
         return NO_OPTIONS
     options = normalize_mapping(value, argument="options", warn=warn)
-    anonymous_id = normalize_id(options.pop("anonymousId", None), argument="options['anonymousId']")
-    original_timestamp = options.pop("originalTimestamp", None)
+    anonymous_id = normalize_id(options.get("anonymousId"), argument="options['anonymousId']")
+    original_timestamp = options.get("originalTimestamp")
     if original_timestamp is not None and not isinstance(original_timestamp, str):
         raise TypeError("options['originalTimestamp'] must be an ISO 8601 str or a datetime")
-    integrations = options.pop("integrations", None)
+    integrations = options.get("integrations")
     if integrations is not None and not isinstance(integrations, dict):
         raise TypeError(
             "options['integrations'] must be a dict such as {'All': False, 'Pendo': True}, "
             f"not {type(integrations).__name__}"
         )
-    return CallOptions(anonymous_id, original_timestamp, integrations, options or None)
+    patches: list[JSONObject] = []
+    for key, option in options.items():
+        if key in TOP_LEVEL_OPTIONS or key in RESERVED_CONTEXT_KEYS:
+            continue
+        if key != "context":
+            patches.append({key: option})
+        elif type(option) is dict:
+            patches.append({name: item for name, item in option.items() if name not in RESERVED_CONTEXT_KEYS})
+        else:
+            warn(f"options['context'] must be a dict of context keys and values, not {_type_name(option)}: "
+                 "it is ignored (its keys can also be given at the top level of options)")
+    page = options.get("page")
+    return CallOptions(anonymous_id, original_timestamp, integrations or None, tuple(patches),
+                       page if type(page) is dict else None)
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else type(value).__name__
 
 
 def _check_callback(callback: object) -> Callback | None:

@@ -7,7 +7,16 @@ then ``["c"]`` gave ``["c", "b"]``); identify with another user id first resets 
 
 import os
 
-from .persistence import ANONYMOUS_ID, GROUP_ID, GROUP_TRAITS, USER_ID, USER_TRAITS
+from .persistence import (
+    ANONYMOUS_ID,
+    GROUP_ID,
+    GROUP_TRAITS,
+    INITIAL_REFERRER,
+    INITIAL_REFERRING_DOMAIN,
+    USER_ID,
+    USER_TRAITS,
+)
+from .urls import referring_domain
 
 try:  # Names for annotations only (MicroPython has no typing module and never evaluates annotations).
     from collections.abc import Callable
@@ -81,15 +90,18 @@ class IdentitySnapshot:
     """The identity at one moment. Never changed in place: ``replace`` makes a new one, so a waiting call
     keeps the identity it was made with."""
 
-    __slots__ = ("anonymous_id", "user_id", "user_traits", "group_id", "group_traits")
+    __slots__ = ("anonymous_id", "user_id", "user_traits", "group_id", "group_traits", "initial_referrer",
+                 "initial_referring_domain")
 
     def __init__(self, anonymous_id: str, user_id: str | None, user_traits: JSONObject, group_id: str | None,
-                 group_traits: JSONObject) -> None:
+                 group_traits: JSONObject, initial_referrer: str = "", initial_referring_domain: str = "") -> None:
         self.anonymous_id = anonymous_id
         self.user_id = user_id
         self.user_traits = user_traits
         self.group_id = group_id
         self.group_traits = group_traits
+        self.initial_referrer = initial_referrer
+        self.initial_referring_domain = initial_referring_domain
 
     def replace(self, **changes: Any) -> "IdentitySnapshot":
         """A copy with ``changes`` (field name → new value)."""
@@ -99,7 +111,13 @@ class IdentitySnapshot:
 
 
 STORAGE_KEYS = {"anonymous_id": ANONYMOUS_ID, "user_id": USER_ID, "user_traits": USER_TRAITS, "group_id": GROUP_ID,
-                "group_traits": GROUP_TRAITS}
+                "group_traits": GROUP_TRAITS, "initial_referrer": INITIAL_REFERRER,
+                "initial_referring_domain": INITIAL_REFERRING_DOMAIN}
+# reset()'s entry names (RudderStack's) for the values here
+RESET_FIELDS = {"userId": "user_id", "userTraits": "user_traits", "groupId": "group_id", "groupTraits": "group_traits",
+                "initialReferrer": "initial_referrer", "initialReferringDomain": "initial_referring_domain"}
+CLEARED: dict[str, Any] = {"user_id": None, "user_traits": {}, "group_id": None, "group_traits": {},
+                           "initial_referrer": "", "initial_referring_domain": ""}
 FIELDS = {key: name for name, key in STORAGE_KEYS.items()}
 
 
@@ -111,28 +129,41 @@ class Identity:
     refreshed identity and written whole, so a user id is never stored next to another user's traits or group.
     """
 
-    def __init__(self, store: IdentityStore, anonymous_id_if_none: str | None = None) -> None:
+    def __init__(self, store: IdentityStore, anonymous_id_if_none: str | None = None, referrer: str = "") -> None:
         """``anonymous_id_if_none``: the anonymousId to use when the store holds none (the one the early-start
-        script gave Pendo); else a new one."""
+        script gave Pendo); else a new one. ``referrer``: this page's, which becomes the visitor's initial
+        referrer unless the store holds both it and its domain (RudderStack's setInitialReferrerInfo)."""
         self._store = store
         stored = store.read_all()
+        initial_referrer = stored.get(INITIAL_REFERRER) or ""
+        initial_domain = stored.get(INITIAL_REFERRING_DOMAIN) or ""
+        if not (initial_referrer and initial_domain):
+            initial_referrer = initial_referrer or referrer
+            initial_domain = referring_domain(initial_referrer)  # type: ignore[arg-type]
         self.current = IdentitySnapshot(
             anonymous_id=stored.get(ANONYMOUS_ID) or anonymous_id_if_none or new_anonymous_id(),  # type: ignore[arg-type]
             user_id=stored.get(USER_ID),  # type: ignore[arg-type]
             user_traits=stored.get(USER_TRAITS) or {},  # type: ignore[arg-type]
             group_id=stored.get(GROUP_ID),  # type: ignore[arg-type]
             group_traits=stored.get(GROUP_TRAITS) or {},  # type: ignore[arg-type]
+            initial_referrer=initial_referrer,  # type: ignore[arg-type]
+            initial_referring_domain=initial_domain,  # type: ignore[arg-type]
         )
-        self._store.write({ANONYMOUS_ID: self.current.anonymous_id})
+        writes = {ANONYMOUS_ID: self.current.anonymous_id}
+        for key, value in ((INITIAL_REFERRER, initial_referrer), (INITIAL_REFERRING_DOMAIN, initial_domain)):
+            if stored.get(key) != value:
+                writes[key] = value  # type: ignore[assignment]
+        self._store.write(writes)  # type: ignore[arg-type]
 
     def refresh(self) -> IdentitySnapshot:
         """The identity as stored now. A removed anonymousId is written back (an id must always exist)."""
         changed = self._store.changes()
         if changed:
             values = {FIELDS[key]: value for key, value in changed.items()}
-            for name in ("user_traits", "group_traits"):
+            for name, empty in (("user_traits", {}), ("group_traits", {}), ("initial_referrer", ""),
+                                ("initial_referring_domain", "")):
                 if name in values and values[name] is None:
-                    values[name] = {}
+                    values[name] = empty
             if "anonymous_id" in values and values["anonymous_id"] is None:
                 del values["anonymous_id"]
                 self._store.write({ANONYMOUS_ID: self.current.anonymous_id})
@@ -169,10 +200,17 @@ class Identity:
         self.refresh()
         return self._change(user_id=to)
 
-    def reset(self, *, reset_anonymous_id: bool) -> IdentitySnapshot:
+    def reset(self, entries: dict[str, bool]) -> IdentitySnapshot:
+        """Clear the values whose entry (by RudderStack's names: ``userId``, ``anonymousId``, …) is ``True``; a
+        cleared anonymousId is replaced by a new one. Entries for values kept elsewhere are not looked at."""
         self.refresh()
-        anonymous_id = new_anonymous_id() if reset_anonymous_id else self.current.anonymous_id
-        return self._change(anonymous_id=anonymous_id, user_id=None, user_traits={}, group_id=None, group_traits={})
+        changes: dict[str, Any] = {}
+        for entry, field in RESET_FIELDS.items():
+            if entries.get(entry):
+                changes[field] = CLEARED[field]
+        if entries.get("anonymousId"):
+            changes["anonymous_id"] = new_anonymous_id()
+        return self._change(**changes)
 
     def set_anonymous_id(self, anonymous_id: str | None) -> IdentitySnapshot:
         self.refresh()

@@ -34,8 +34,13 @@ USER_ID: Final = "rl_user_id"
 USER_TRAITS: Final = "rl_trait"
 GROUP_ID: Final = "rl_group_id"
 GROUP_TRAITS: Final = "rl_group_trait"
-IDENTITY_KEYS: Final = (ANONYMOUS_ID, USER_ID, USER_TRAITS, GROUP_ID, GROUP_TRAITS)
-ID_KEYS: Final = frozenset({ANONYMOUS_ID, USER_ID, GROUP_ID})  # the others hold trait objects
+# The visitor's first referrer and its domain, kept for the visitor's later pages as RudderStack keeps them.
+INITIAL_REFERRER: Final = "rl_page_init_referrer"
+INITIAL_REFERRING_DOMAIN: Final = "rl_page_init_referring_domain"
+IDENTITY_KEYS: Final = (ANONYMOUS_ID, USER_ID, USER_TRAITS, GROUP_ID, GROUP_TRAITS, INITIAL_REFERRER,
+                        INITIAL_REFERRING_DOMAIN)
+ID_KEYS: Final = frozenset({ANONYMOUS_ID, USER_ID, GROUP_ID})
+TEXT_KEYS: Final = ID_KEYS | {INITIAL_REFERRER, INITIAL_REFERRING_DOMAIN}  # the others hold trait objects
 # RudderStack v3's key for the session (``sessions.Sessions`` keeps it, in its own IdentityStore).
 SESSION_INFO: Final = "rl_session"
 
@@ -311,7 +316,7 @@ def usable_store(make: Callable[[], KeyValueStore], where: str, warn: Warn) -> K
 
 
 class IdentityStore:
-    """The five identity values (or the ``keys`` given: the session's) in a KeyValueStore with RudderStack v3's
+    """The identity values (or the ``keys`` given: the session's) in a KeyValueStore with RudderStack v3's
     encoding, as RudderStack reads them: what is stored is the identity, re-read on each access, so tabs (and a
     RudderStack SDK on the page) that share the storage share one identity.
 
@@ -397,16 +402,16 @@ class IdentityStore:
         except ValueError as error:
             problem = str(error)
         else:
-            if key not in ID_KEYS:
+            if key not in TEXT_KEYS:
                 if type(value) is dict:
                     return value
                 problem = "it is not an object" + ("" if key == SESSION_INFO else " of traits")
-            elif type(value) is int:  # ids are stored as strings; an integer reads as its decimal text
+            elif type(value) is int and key in ID_KEYS:  # ids are stored as strings; an integer reads as its text
                 return str(value)
             elif type(value) is str and value:
                 return value
             else:
-                problem = "it is not an id (a non-empty string)"
+                problem = "it is not an id (a non-empty string)" if key in ID_KEYS else "it is not a non-empty string"
         fate = "a new anonymousId replaces it" if key == ANONYMOUS_ID else "it stays stored until a call changes it"
         self._warn(f"Ignoring the stored {key!r}: {problem}; {fate}")
         return None

@@ -6,7 +6,7 @@ edge (the stack is ``devtools/browser.py``, shared with ``./dev bench``; what te
   Pendo's CDN hosts serve the real agent from npm ``@pendo/agent``; Pendo's data endpoints are answered as
   Pendo does and recorded, decoded, in ``pendo.wire``; anything else is aborted and fails the test.
 - ``py``: a page with Pyodide (micropip) or PyScript's MicroPython (``packages`` config) booted and our wheel
-  installed; ``py.run(code)`` runs Python there. Each test using it runs under both (``interpreter``).
+  installed; ``in_page`` functions run Python there. Each test using it runs under both (``interpreter``).
 - ``open_page``: opens a PyScript test page that runs its own Python.
 """
 

@@ -455,20 +455,33 @@ def test_debug_turns_on_pendo_debugging_and_our_verbose_log(py: PythonPage, pend
 
 
 @in_page
-def page_context_of_a_track(event: str) -> dict[str, Any]:
+def context_of_a_track(event: str) -> dict[str, Any]:
     from pyodide_pendo import rudderanalytics
 
     message = rudderanalytics.track(event)
     assert message is not None, "track() returned no message"
-    page: dict[str, Any] = message["context"]["page"]
-    return page
+    context: dict[str, Any] = message["context"]
+    return context
 
 
 def test_messages_follow_single_page_app_navigation(py: PythonPage, origin: str) -> None:
+    """``context.page`` as RudderStack's getDefaultPageProperties makes it, read from the real page as it changes:
+    the URL without its ``#hash`` (``tab_url`` keeps it), then the canonical link's URL once the app adds one;
+    ``context.campaign`` from the URL's UTM parameters."""
     load(py)
-    before = page_context_of_a_track(py, "Before Navigation")
-    py.page.evaluate("() => { history.pushState({}, '', '/test/checkout?step=3'); document.title = 'Checkout'; }")
-    after = page_context_of_a_track(py, "After Navigation")
+    before = context_of_a_track(py, "Before Navigation")["page"]
+    py.page.evaluate("() => { history.pushState({}, '', '/test/checkout?step=3&utm_source=news#pay');"
+                     " document.title = 'Checkout'; }")
+    after = context_of_a_track(py, "After Navigation")
     assert before["path"] == f"/test/{py.test_page}" and before["search"] == ""
-    assert after == {"path": "/test/checkout", "search": "?step=3", "title": "Checkout",
-                     "url": f"{origin}/test/checkout?step=3", "referrer": before["referrer"]}
+    assert after["page"] == {
+        "path": "/test/checkout", "search": "?step=3&utm_source=news", "title": "Checkout",
+        "url": f"{origin}/test/checkout?step=3&utm_source=news", "referrer": before["referrer"],
+        "referring_domain": before["referring_domain"], "tab_url": f"{origin}/test/checkout?step=3&utm_source=news#pay",
+        "initial_referrer": before["initial_referrer"], "initial_referring_domain": before["initial_referring_domain"]}
+    assert after["campaign"] == {"source": "news"}
+    py.page.evaluate("() => { const link = document.createElement('link'); link.rel = 'canonical';"
+                     " link.href = 'https://shop.example.com/checkout'; document.head.append(link); }")
+    canonical = context_of_a_track(py, "With Canonical")["page"]
+    assert (canonical["url"], canonical["path"]) == ("https://shop.example.com/checkout?step=3&utm_source=news",
+                                                     "/checkout")

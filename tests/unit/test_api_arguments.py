@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pyodide_pendo import Analytics
@@ -69,8 +71,10 @@ def test_group_argument_forms(loaded: Analytics, call, group_id, traits) -> None
 def test_page_argument_forms(loaded: Analytics, call, category, name, extra) -> None:
     message = call(loaded)
     assert (message["category"], message["name"]) == (category, name)
-    page_defaults = {"path": "/cart", "referrer": "https://example.com/", "search": "?step=2", "title": "Cart",
-                     "url": "https://shop.example.com/cart?step=2"}
+    page_defaults = {"path": "/cart", "referrer": "https://example.com/", "referring_domain": "example.com",
+                     "search": "?step=2", "title": "Cart", "url": "https://shop.example.com/cart?step=2",
+                     "tab_url": "https://shop.example.com/cart?step=2", "initial_referrer": "https://example.com/",
+                     "initial_referring_domain": "example.com"}
     assert message["properties"] == {**page_defaults, **extra}
 
 
@@ -148,14 +152,18 @@ def test_the_callback_gets_the_message_once_delivered(loaded: Analytics, agent) 
         (lambda a: a.group(["acme"]), TypeError, "group_id must be a str or an int"),
         (lambda a: a.page(1), TypeError, "page category must be a str"),
         (lambda a: a.alias(None), ValueError, "to is required"),
-        (lambda a: a.reset("yes"), TypeError, "reset_anonymous_id must be True or False"),
+        (lambda a: a.reset("yes"), TypeError, "reset() takes"),
+        (lambda a: a.reset({"entries": {"anonymousID": True}}), TypeError, "reset() takes"),
+        (lambda a: a.reset({"entries": {"anonymousId": "yes"}}), TypeError, "entries['anonymousId'] must be True"),
+        (lambda a: a.get_anonymous_id({"autocapture": True}), TypeError, "get_anonymous_id() takes"),
+        (lambda a: a.set_anonymous_id(None, 42), TypeError, "amp_linker_param must be a str"),
         (lambda a: a.track("Viewed", {"payload": b"bytes"}), TypeError, "properties.payload"),
         (lambda a: a.ready("not callable"), TypeError, "callback must be callable"),
         (lambda a: a.on("everything", print), ValueError, "kind must be one of"),
     ],
 )
 def test_bad_input_raises_at_the_call_site_naming_the_argument(loaded: Analytics, call, error, words) -> None:
-    with pytest.raises(error, match=words.replace("[", r"\[").replace("(", r"\(")):
+    with pytest.raises(error, match=re.escape(words)):
         call(loaded)
     assert loaded.stats()["sent"] == 0
 

@@ -225,13 +225,17 @@ def test_a_failing_hook_drops_only_its_message(analytics: Analytics, agent, capl
         (None, {"All": False, "Pendo": True}, True),
         ({"All": False}, None, False),
         ({"All": False}, {"Pendo": True}, True),
-        ({"Pendo": False}, {"All": True}, False),
+        ({"Pendo": False}, {"All": True}, True),
+        ({"Pendo": False}, {}, False),
     ],
 )
 def test_integrations_option_at_load_and_per_event(analytics: Analytics, agent, load_integrations,
                                                     call_integrations, reaches_pendo) -> None:
+    """A call's non-empty ``integrations`` is used as given, not merged over the load option's (RudderStack's
+    updateTopLevelEventElements and getEventIntegrationsConfig, utilities.test.ts "should return event's
+    integrations object"); an empty one leaves the default."""
     analytics.load("KEY", integrations=load_integrations)
-    analytics.track("Viewed", None, {"integrations": call_integrations} if call_integrations else None)
+    analytics.track("Viewed", None, {"integrations": call_integrations} if call_integrations is not None else None)
     assert bool(agent.of("track")) is reaches_pendo
     assert analytics.stats()["filtered"] == (0 if reaches_pendo else 1)
 
