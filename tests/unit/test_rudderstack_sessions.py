@@ -646,6 +646,17 @@ def test_reset_starts_a_new_session(analytics: Analytics, clock: Clock) -> None:
     assert after["sessionId"] == clock.now != before and after["sessionStart"] is True
 
 
+def test_reset_keeps_the_session_when_its_entries_say_so(analytics: Analytics, clock: Clock) -> None:
+    """UserSessionManager.test.ts 'should not start a new session when configured in the options':
+    reset({"entries": {"sessionInfo": False}}) leaves the session as it was."""
+    analytics.load("KEY", sessions={"autoTrack": True, "timeout": 10 * 60 * 1000})
+    before = analytics.track("Before")["context"]["sessionId"]
+    clock.advance(1000)
+    analytics.reset({"entries": {"sessionInfo": False}})
+    after = analytics.track("After")["context"]
+    assert after["sessionId"] == before and "sessionStart" not in after
+
+
 def test_identifying_another_user_starts_a_new_session(analytics: Analytics, clock: Clock) -> None:
     """Analytics.ts identify: another user id than the current one resets first, session included; the same
     user, or a first one, keeps the session."""
