@@ -46,6 +46,7 @@ from .consent_management import (
     NoConsentSource,
     PreConsentStore,
     blocked_reason,
+    consent_context,
     decide,
     read_consent,
 )
@@ -65,7 +66,7 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from collections.abc import Awaitable, Callable, Generator, Mapping
     from typing import Any, TypeAlias
 
-    from .calls import Call
+    from .calls import Call, JSONObject
     from .consent_management import ConsentData, ConsentSource
     from .destination import AgentPort, FlushSoon, Schedule
     from .identity import IdentitySnapshot
@@ -143,6 +144,8 @@ class Analytics:
         self._destination: PendoDestination | None = None
         self._consent = "granted"
         self._consent_reason = ""  # why consent is denied or pending, when it is not the visitor's plain choice
+        # RudderStack's context.consentManagement (with consent management on): the consent last decided on
+        self._consent_context: JSONObject | None = None
         self._consent_before_load: ConsentOptions | None = None  # consent() before load(): it wins over load's
         self._pre_consent_store: PreConsentStore | None = None  # RudderStack's preConsent storage, until consent
         self._pending_ready: list[Callable[[PendoLoadError | None], None]] = []
@@ -391,6 +394,7 @@ class Analytics:
         data = options.data if options.data is not None else load_data
         if data is None:
             data = read_consent(provider, self._consent_source, self._warn)
+        self._consent_context = consent_context(provider, data, categories)
         verdict = decide(provider, data, categories)
         if verdict is None:
             how = ("pass the visitor's consent with consent({'consentManagement': {'allowedConsentIds': [...]}})"
@@ -724,7 +728,7 @@ class Analytics:
             if user_id is not None and snapshot.user_id != user_id:  # another user: a new session, as in RudderStack
                 self._sessions.reset()
             message = self._builder.build(call.kind, snapshot, call.options, fields, timestamp=timestamp, page=page,
-                                          session=self._sessions.refresh())
+                                          session=self._sessions.refresh(), consent=self._consent_context)
             if "message" in self._outcomes.listened:
                 self._outcomes.notify("message", {"message": message})
             self._route(message, snapshot, call.callback)

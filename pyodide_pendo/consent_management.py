@@ -29,6 +29,7 @@ try:  # Names for annotations only (MicroPython has no typing module and never e
     from collections.abc import Mapping
     from typing import Any, Protocol
 
+    from .calls import JSONObject
     from .persistence import KeyValueStore
     from .values import JSONValue, Warn
 
@@ -241,6 +242,21 @@ class DestinationConsent:
         if provider == "ketch" and self.ketch is not None:
             return self.ketch, "or"
         return None
+
+
+def consent_context(provider: str, data: ConsentData | None, categories: DestinationConsent) -> JSONObject:
+    """RudderStack's ``context.consentManagement``: the visitor's consent ids as last read or given (left out
+    while unknown), the provider, and the resolution strategy, which ``custom`` has none of. RudderStack takes
+    the strategy from its source's metadata; a pasted destination config has none, so it is the strategy this
+    package checks Pendo's categories with (``and`` when the config checks none)."""
+    context: JSONObject = {}
+    if data is not None:
+        context["deniedConsentIds"] = list(data.denied)
+        context["allowedConsentIds"] = list(data.allowed)
+    context["provider"] = provider
+    if provider != "custom":
+        context["resolutionStrategy"] = (categories.to_check(provider) or ([], "and"))[1]
+    return context
 
 
 def is_destination_consented(provider: str, data: ConsentData | None, categories: DestinationConsent,

@@ -162,10 +162,11 @@ class MessageBuilder:
 
     def build(self, message_type: str, identity: IdentitySnapshot, options: CallOptions, fields: JSONObject, *,
               timestamp: str | None = None, page: PageInfo | None = None,
-              session: JSONObject | None = None) -> dict[str, Any]:
+              session: JSONObject | None = None, consent: JSONObject | None = None) -> dict[str, Any]:
         """One message, as RudderStack's getEnrichedEvent builds it: ``context.page`` from the page (for a page
         call, each fact its properties give wins when not empty), ``context.campaign`` from the URL's UTM
-        parameters, the session's keys (``session``, from ``sessions.Sessions.refresh``), then ``options``
+        parameters, the session's keys (``session``, from ``sessions.Sessions.refresh``), ``consentManagement``
+        (``consent``, with consent management on: ``consent_management.consent_context``), then ``options``
         (``CallOptions``), which may override them. ``event`` and ``properties`` are ``None`` where the type
         has none, as in RudderStack's messages."""
         page = page or self._environment.page()
@@ -178,6 +179,8 @@ class MessageBuilder:
                                "campaign": dict(page.campaign), "page": page_context}
         if session:
             context.update(session)
+        if consent is not None:
+            context["consentManagement"] = deep_merge(consent, {})  # a copy: hooks may change the message
         context.update(self._device)
         for patch in options.context:
             context = deep_merge(context, patch)

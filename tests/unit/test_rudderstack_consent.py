@@ -386,6 +386,37 @@ def test_one_trust_categories_denied_at_load_keep_pendo_unloaded_and_ready_says_
     assert agent.plans == [] and analytics.stats()["filtered"] == 1
 
 
+def test_messages_carry_the_consent_as_rudderstacks_context_consent_management() -> None:
+    """utilities.ts getEnrichedEvent (and utilities.test.ts: options cannot override it): with consent
+    management on, context.consentManagement holds the consent ids, the provider and the resolution strategy;
+    consent() updates it."""
+    page = PageWithConsent(",C0001,C0003,")
+    analytics, _, _ = make(page)
+    analytics.load(ONE_TRUST_CONFIG, consentManagement={"enabled": True, "provider": "oneTrust"})
+    message = analytics.track("Order Completed", {}, {"context": {"consentManagement": {"deniedConsentIds": ["x"]}}})
+    assert message is not None and message["context"]["consentManagement"] == {
+        "allowedConsentIds": ["C0001", "C0003"], "deniedConsentIds": ["C0002", "C0004", "C0005", "C0006"],
+        "provider": "oneTrust", "resolutionStrategy": "and"}  # denied: OneTrust's other groups, as RudderStack reads
+    analytics.consent({"consentManagement": {"allowedConsentIds": ["C0003"], "deniedConsentIds": ["C0002"]}})
+    message = analytics.track("After Consent")
+    assert message is not None and message["context"]["consentManagement"]["deniedConsentIds"] == ["C0002"]
+
+
+def test_custom_consent_has_no_resolution_strategy_and_no_consent_management_none_of_it() -> None:
+    """commonUtil.ts updateConsentsState: "If the provider is custom, then the resolution strategy is not
+    applicable"; without consent management the context has no consentManagement."""
+    analytics, _, _ = make()
+    analytics.load({"apiKey": "KEY"}, consentManagement={"enabled": True, "provider": "custom",
+                                                         "allowedConsentIds": ["analytics"]})
+    message = analytics.track("Custom")
+    assert message is not None and message["context"]["consentManagement"] == {
+        "allowedConsentIds": ["analytics"], "deniedConsentIds": [], "provider": "custom"}
+    plain, _, _ = make()
+    plain.load("KEY")
+    message = plain.track("Plain")
+    assert message is not None and "consentManagement" not in message["context"]
+
+
 def test_one_trust_not_loaded_yet_holds_pendo_until_consent_reads_it_again() -> None:
     """RudderStack would load the destination without the consent it configured; Pendo waits instead."""
     page = PageWithConsent()
