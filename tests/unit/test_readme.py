@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from tests.unit.async_support import run
+
 README = (Path(__file__).parents[2] / "README.md").read_text()
 
 
@@ -36,8 +38,6 @@ def porting_examples() -> list[str]:
 def test_the_porting_table_examples_run_as_written():
     """Each Python example of the porting table runs as printed (with its placeholders defined), and the ones
     whose result the table states give it."""
-    import asyncio
-
     from pyodide_pendo import Analytics
     from pyodide_pendo.messages import FixedEnvironment, PageInfo
     from tests.unit.conftest import RecordingAgent
@@ -57,7 +57,7 @@ def test_the_porting_table_examples_run_as_written():
             async def awaited(expression: str = example[6:]) -> None:
                 await eval(compile(expression, "README.md", "eval"), namespace)
 
-            asyncio.run(awaited())
+            run(awaited())  # on its own thread: in a full run Playwright's loop runs on this one
         else:
             namespace["result"] = eval(compile(example, "README.md", "eval"), namespace)
         ran.append(example)
