@@ -146,6 +146,7 @@ class MessageBuilder:
         self._device = environment.device_context()
         self._integrations = deep_merge(DEFAULT_INTEGRATIONS, integrations or {})
         self._warn_once = warn_once
+        self._names_checked: dict[str, set[str]] = {}  # per place, the names already checked: warned once
 
     def now(self) -> str:
         return iso_timestamp(now_milliseconds())
@@ -214,7 +215,13 @@ class MessageBuilder:
         for place, values in places:
             if type(values) is not dict:
                 continue
+            checked = self._names_checked.setdefault(place, set())
+            if checked.issuperset(values):  # the usual case: the same names message after message
+                continue
             for name in values:
+                if name in checked:
+                    continue
+                checked.add(name)
                 if name.lower() in RESERVED_NAMES:
                     self._warn_once(f"reserved {place} {name}",  # type: ignore[misc]
                                     f"{place}[{name!r}]: {name!r} is a name RudderStack's event spec reserves "
