@@ -183,16 +183,15 @@ class Analytics:
         self._config = config
         self._early = early
         management, pre_consent = config.consentManagement, config.preConsent
-        managed = management is not None and management.enabled
-        if pre_consent is not None and pre_consent.enabled and not managed:
-            self._warn("preConsent is ignored: it takes effect with consentManagement={'enabled': True, "
-                       "'provider': …}, as in RudderStack")
-        # RudderStack's pre-consent: consent management on, its ids not given at load, and no consent() yet.
-        held_for_consent = (pre_consent is not None and pre_consent.enabled and managed
-                            and management.data is None and self._consent_before_load is None)  # type: ignore[union-attr]
-        if held_for_consent:
-            store = self._pre_consent_store = PreConsentStore(
-                store, PERSISTED_BEFORE_CONSENT[pre_consent.strategy])  # type: ignore[union-attr]
+        held_for_consent = False
+        if pre_consent is not None and pre_consent.enabled:
+            if management is None or not management.enabled:
+                self._warn("preConsent is ignored: it takes effect with consentManagement={'enabled': True, "
+                           "'provider': …}, as in RudderStack")
+            # RudderStack's pre-consent: consent management on, its ids not given at load, and no consent() yet.
+            elif management.data is None and self._consent_before_load is None:
+                held_for_consent = True
+                store = self._pre_consent_store = PreConsentStore(store, PERSISTED_BEFORE_CONSENT[pre_consent.strategy])
         identity_store = IdentityStore(store, self._warn, flush_soon)
         self._identity = Identity(identity_store, early.anonymous_id if early is not None and early.started else None,
                                   environment.page().referrer)
@@ -388,9 +387,9 @@ class Analytics:
             return "denied", ""
         if options.integrations is not None and not destination_enabled(options.integrations):
             return "denied", "the integrations given to consent() leave Pendo out, so the Pendo agent is not loaded"
-        if management is None or not management.enabled:
-            return "granted", ""
-        provider: str = management.provider  # type: ignore[assignment]
+        if management is None or not management.enabled or management.provider is None:
+            return "granted", ""  # (enabled, ConsentManagement.parse requires a provider)
+        provider = management.provider
         data = options.data if options.data is not None else load_data
         if data is None:
             data = read_consent(provider, self._consent_source, self._warn)
